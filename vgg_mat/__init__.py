@@ -1,0 +1,56 @@
+"""vgg_mat: read MatConvNet's VGG-19 weights file and build the network from raw tf.nn ops.
+
+Knows nothing about style transfer. The pieces, one idea per module:
+
+- `weights`       `Layer`, `VGGWeights`, `MatFileError`: the file's contents as plain numpy.
+- `matfile`       `load(path)`: read `imagenet-vgg-verydeep-19.mat` by field name, both layouts.
+- `synthetic`     `write_synthetic(path)`: a faithful miniature with random weights.
+- `network`       `VGG(weights)`: the network as a walk over the file's layers with tf.nn ops.
+- `preprocessing` `preprocess` / `deprocess`: RGB 0-255 minus the file's mean pixel, and back.
+- `classify`      `classify(weights, image)`: the file's own fc6-fc8 + softmax.
+- `download`      `download()`, `find_weights()`: fetch and locate the real file.
+
+Names are exported lazily, so ``import vgg_mat`` does not import TensorFlow until a name that
+needs it (the network, classification) is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "Layer": "weights",
+    "VGGWeights": "weights",
+    "MatFileError": "weights",
+    "LAYER_KINDS": "weights",
+    "load": "matfile",
+    "to_hwio": "matfile",
+    "OFFICIAL_FILES": "matfile",
+    "write_synthetic": "synthetic",
+    "VGG": "network",
+    "resolve_layer": "network",
+    "preprocess": "preprocessing",
+    "deprocess": "preprocessing",
+    "classify": "classify",
+    "download": "download",
+    "find_weights": "download",
+    "OFFICIAL_URL": "download",
+    "OFFICIAL_MD5": "download",
+    "OFFICIAL_SIZE": "download",
+    "normalize_activations": "normalization",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vgg_mat' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"vgg_mat.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
