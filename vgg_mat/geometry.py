@@ -1,0 +1,442 @@
+"""Layer geometry: output sizes, TF ``SAME`` padding, receptive fields, and VGG's shape table.
+
+Pure Python and numpy (no TensorFlow, no file I/O), so it answers "what shape comes out of
+layer X for an H x W input, and which input pixels can it see?" for any MatConvNet simplenn
+network, straight from its `Layer` records (`VGGWeights.layers`).
+
+Conventions (as in `vgg_mat.weights`): pads are ``(top, bottom, left, right)``, strides and
+window sizes ``(vertical, horizontal)``. A row/column index ``i`` of a feature map is a
+position in that map; receptive-field centres are given in input-pixel coordinates, where
+pixel ``0`` is the first input row/column.
+
+The formulas, one per function:
+
+- `conv_output_size`: ``o = floor((i + p_before + p_after - k - (k - 1)(d - 1)) / s) + 1``
+  (Dumoulin & Visin, *A guide to convolution arithmetic*, 2016).
+- `same_padding`: TensorFlow's ``SAME`` rule ``o = ceil(i / s)``,
+  ``pad_total = max((o - 1) s + k - i, 0)``, the odd pixel at the bottom/right.
+- `receptive_fields`: ``r_l = r_{l-1} + (k_l - 1) j_{l-1}``, ``j_l = j_{l-1} s_l``, hence
+  ``r_L = 1 + sum_l (k_l - 1) prod_{i<l} s_i`` (Araujo, Norris & Sim, *Computing receptive
+  fields of convolutional neural networks*, Distill 2019).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from vgg_mat.weights import Layer, VGGWeights
+
+__all__ = [
+    "LayerGeometry",
+    "ReceptiveField",
+    "conv_output_size",
+    "format_layer_table",
+    "layer_table",
+    "receptive_fields",
+    "same_padding",
+    "vgg19_layers",
+    "window",
+    "VGG19_BLOCKS",
+]
+
+#: VGG-19 as data: (block, number of 3x3 convs, output channels). Each conv is followed by a
+#: ReLU, each block by a 2x2 stride-2 max pool; then fc6 (7x7x512x4096), fc7, fc8 and softmax.
+VGG19_BLOCKS = ((1, 2, 64), (2, 2, 128), (3, 4, 256), (4, 4, 512), (5, 4, 512))
+
+
+def vgg19_layers(*, width_divisor: int = 1, classifier: bool = True) -> tuple[Layer, ...]:
+    """VGG-19's 43 layers as `Layer` records with shape-only kernels (no weights, no file).
+
+    Parameters
+    ----------
+    width_divisor : int, optional
+        Every channel count C becomes ``max(2, C // width_divisor)`` (1: the real widths), as
+        `vgg_mat.write_synthetic` does for its miniatures.
+    classifier : bool, optional
+        Include fc6, relu6, fc7, relu7, fc8 and prob (43 layers) or stop at pool5 (37).
+
+    Returns
+    -------
+    tuple of Layer
+        Names, kinds, strides and pads as in ``imagenet-vgg-verydeep-19.mat``. Kernels and
+        biases are read-only zero arrays of the right shape that take no memory
+        (``np.broadcast_to``), so shapes, `Layer.num_params` and `layer_table` work, but
+        they cannot run a network.
+
+    Notes
+    -----
+    Convolutions are 3x3, stride 1, pad 1 (``(1, 1, 1, 1)``); pools 2x2, stride 2, pad 0.
+    A conv has ``3 * 3 * C_in * C_out + C_out`` parameters, e.g. conv1_1 ``27 * 64 + 64 =
+    1,792``; the whole network 143,667,240 (conv layers 20,024,384).
+    """
+    if int(width_divisor) != width_divisor or width_divisor < 1:
+        raise ValueError(
+            f"vgg19_layers: width_divisor must be a positive integer, got {width_divisor!r}"
+        )
+
+    def conv(name: str, k: int, c_in: int, c_out: int, pad: int) -> Layer:
+        kernel = np.broadcast_to(np.float32(0), (k, k, c_in, c_out))
+        bias = np.broadcast_to(np.float32(0), (c_out,))
+        return Layer(name, "conv", kernel=kernel, bias=bias, stride=(1, 1), pad=(pad,) * 4)
+
+    layers, c_in = [], 3
+    for block, n_convs, width in VGG19_BLOCKS:
+        c_out = max(width // width_divisor, 2)
+        for i in range(1, n_convs + 1):
+            layers.append(conv(f"conv{block}_{i}", 3, c_in, c_out, 1))
+            layers.append(Layer(f"relu{block}_{i}", "relu"))
+            c_in = c_out
+        layers.append(
+            Layer(
+                f"pool{block}", "pool", stride=(2, 2), pad=(0, 0, 0, 0), method="max", size=(2, 2)
+            )
+        )
+    if classifier:
+        fc = max(4096 // width_divisor, 2)
+        layers += [
+            conv("fc6", 7, c_in, fc, 0),
+            Layer("relu6", "relu"),
+            conv("fc7", 1, fc, fc, 0),
+            Layer("relu7", "relu"),
+            conv("fc8", 1, fc, 1000, 0),
+            Layer("prob", "softmax"),
+        ]
+    return tuple(layers)
+
+
+def conv_output_size(i: int, k: int, p: int | tuple[int, int], s: int, d: int = 1) -> int:
+    """Output length of a convolution or pooling window sliding along one axis.
+
+    Parameters
+    ----------
+    i : int
+        Input length (height or width), ``i >= 1``.
+    k : int
+        Window (kernel) length, ``k >= 1``.
+    p : int or (int, int)
+        Zero padding: one int for the same padding on both sides, or ``(before, after)``
+        (top/bottom or left/right) for asymmetric padding.
+    s : int
+        Stride, ``s >= 1``.
+    d : int, optional
+        Dilation, ``d >= 1`` (1: an ordinary dense kernel).
+
+    Returns
+    -------
+    int
+        The number of window positions ``o``. It can be 0 or negative when the window does
+        not fit; the caller decides whether that is an error (`layer_table` treats it as one).
+
+    Notes
+    -----
+    A dilated kernel spans ``k + (k - 1)(d - 1)`` input pixels. Sliding it over the padded
+    input of length ``i + p_before + p_after`` in steps of ``s`` gives
+
+    .. math:: o = \\left\\lfloor \\frac{i + p_{before} + p_{after} - k - (k-1)(d-1)}{s}
+              \\right\\rfloor + 1
+
+    (Dumoulin & Visin 2016, relationship 15). With symmetric ``p`` this is the familiar
+    ``floor((i + 2p - k) / s) + 1``. MatConvNet uses it for both convolution and pooling
+    (pooling rounds down); Caffe's pooling rounds up instead.
+
+    Examples
+    --------
+    >>> conv_output_size(5, 3, 1, 2)
+    3
+    >>> conv_output_size(7, 3, 0, 1, d=2)
+    3
+    """
+    for arg, value, least in (("i", i, 1), ("k", k, 1), ("s", s, 1), ("d", d, 1)):
+        if int(value) != value or value < least:
+            raise ValueError(
+                f"conv_output_size: {arg} must be an integer >= {least}, got {value!r}"
+            )
+    before, after = (p, p) if isinstance(p, (int,)) else tuple(p)
+    if before < 0 or after < 0:
+        raise ValueError(f"conv_output_size: padding must be >= 0, got {p!r}")
+    span = k + (k - 1) * (d - 1)
+    return (i + before + after - span) // s + 1
+
+
+def same_padding(i: int, k: int, s: int) -> tuple[int, tuple[int, int]]:
+    """TensorFlow's ``padding="SAME"`` along one axis: output length and the pads it implies.
+
+    Parameters
+    ----------
+    i : int
+        Input length, ``i >= 1``.
+    k : int
+        Window length, ``k >= 1``.
+    s : int
+        Stride, ``s >= 1``.
+
+    Returns
+    -------
+    o : int
+        Output length ``ceil(i / s)``.
+    pads : (int, int)
+        ``(before, after)`` zero padding TF applies; ``after - before`` is 0 or 1.
+
+    Notes
+    -----
+    .. math:: o = \\lceil i / s \\rceil, \\qquad
+              p_{total} = \\max((o - 1)s + k - i,\\ 0), \\qquad
+              p_{before} = \\lfloor p_{total} / 2 \\rfloor, \\quad
+              p_{after} = p_{total} - p_{before}
+
+    The odd pixel goes to the bottom/right, unlike Caffe and MatConvNet, which pad
+    symmetrically. ``conv_output_size(i, k, pads, s) == o`` always holds.
+
+    Examples
+    --------
+    >>> same_padding(6, 3, 2)
+    (3, (0, 1))
+    >>> same_padding(5, 3, 2)
+    (3, (1, 1))
+    """
+    for arg, value in (("i", i), ("k", k), ("s", s)):
+        if int(value) != value or value < 1:
+            raise ValueError(f"same_padding: {arg} must be an integer >= 1, got {value!r}")
+    o = -(-i // s)  # ceil(i / s) in integers
+    total = max((o - 1) * s + k - i, 0)
+    before = total // 2
+    return o, (before, total - before)
+
+
+def window(layer: Layer) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int, int, int]]:
+    """The sliding-window geometry of one layer: ``(size, stride, pad)``.
+
+    Parameters
+    ----------
+    layer : Layer
+        Any layer record. conv: size is the kernel's ``(KH, KW)``; pool: its window ``size``;
+        relu and softmax act pixel by pixel, i.e. a 1 x 1 window with stride 1 and no padding.
+
+    Returns
+    -------
+    size : (int, int)
+        ``(vertical, horizontal)`` window size.
+    stride : (int, int)
+        ``(vertical, horizontal)`` stride.
+    pad : (int, int, int, int)
+        ``(top, bottom, left, right)`` padding.
+    """
+    if layer.kind == "conv":
+        if layer.kernel is None:
+            raise ValueError(f"layer {layer.name!r}: a conv layer without a kernel")
+        size = (int(layer.kernel.shape[0]), int(layer.kernel.shape[1]))
+    elif layer.kind == "pool":
+        if layer.size is None:
+            raise ValueError(f"layer {layer.name!r}: a pool layer without a window size")
+        size = (int(layer.size[0]), int(layer.size[1]))
+    else:
+        return (1, 1), (1, 1), (0, 0, 0, 0)
+    stride = tuple(int(v) for v in (layer.stride or (1, 1)))
+    pad = tuple(int(v) for v in (layer.pad or (0, 0, 0, 0)))
+    return size, stride, pad
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """Receptive field of one layer's units, per axis ``(vertical, horizontal)``.
+
+    Attributes
+    ----------
+    name : str
+        Layer name.
+    size : (int, int)
+        ``r``: how many input pixels one output unit can see along each axis.
+    jump : (int, int)
+        ``j``: distance in input pixels between neighbouring output units (the product of
+        all strides so far).
+    start : (float, float)
+        Centre, in input-pixel coordinates, of the receptive field of output unit 0. Negative
+        when padding makes the first unit look partly outside the image.
+    """
+
+    name: str
+    size: tuple[int, int]
+    jump: tuple[int, int]
+    start: tuple[float, float]
+
+
+def receptive_fields(layers: Iterable[Layer] | VGGWeights) -> list[ReceptiveField]:
+    """Receptive field size, jump and start of every layer, measured on the network input.
+
+    Parameters
+    ----------
+    layers : iterable of Layer, or VGGWeights
+        The layers in network order (e.g. ``weights.layers``).
+
+    Returns
+    -------
+    list of ReceptiveField
+        One per layer, in order.
+
+    Notes
+    -----
+    With window size ``k_l``, stride ``s_l`` and leading pad ``p_l`` (top or left) of layer
+    ``l``, and ``r_0 = 1``, ``j_0 = 1``, ``c_0 = 0`` for the input itself (Araujo et al. 2019):
+
+    .. math:: j_l = j_{l-1} s_l, \\qquad r_l = r_{l-1} + (k_l - 1) j_{l-1}, \\qquad
+              c_l = c_{l-1} + \\left(\\tfrac{k_l - 1}{2} - p_l\\right) j_{l-1}
+
+    Unrolled, ``r_L = 1 + sum_l (k_l - 1) prod_{i<l} s_i``: a layer widens the field by
+    ``k - 1`` of *its input's* units, each ``j_{l-1}`` pixels apart. For VGG-19 this gives
+    conv4_2: 84, pool5: 268 pixels. This is the theoretical field; the *effective* one (where
+    the gradient is large) is smaller and roughly Gaussian (Luo et al. 2016).
+    """
+    if isinstance(layers, VGGWeights):
+        layers = layers.layers
+    r, j, c = [1, 1], [1, 1], [0.0, 0.0]
+    out = []
+    for layer in layers:
+        size, stride, pad = window(layer)
+        leading = (pad[0], pad[2])
+        for axis in (0, 1):
+            k = size[axis]
+            r[axis] = r[axis] + (k - 1) * j[axis]  # r_l = r_{l-1} + (k_l - 1) j_{l-1}
+            c[axis] = c[axis] + ((k - 1) / 2 - leading[axis]) * j[axis]
+            j[axis] = j[axis] * stride[axis]  # j_l = j_{l-1} s_l
+        out.append(ReceptiveField(layer.name, (r[0], r[1]), (j[0], j[1]), (c[0], c[1])))
+    return out
+
+
+@dataclass(frozen=True)
+class LayerGeometry:
+    """One row of `layer_table`: what a layer outputs for a given input size.
+
+    Attributes
+    ----------
+    name : str
+        Layer name (MatConvNet's, verbatim).
+    kind : str
+        ``"conv"``, ``"relu"``, ``"pool"`` or ``"softmax"``.
+    height, width, channels : int
+        Output shape ``(H, W, C)`` (NHWC without the batch axis).
+    receptive_field : (int, int)
+        ``(vertical, horizontal)`` receptive field in input pixels.
+    jump : (int, int)
+        Distance in input pixels between neighbouring output units.
+    params : int
+        Number of weights and biases in the layer (0 unless conv).
+    """
+
+    name: str
+    kind: str
+    height: int
+    width: int
+    channels: int
+    receptive_field: tuple[int, int]
+    jump: tuple[int, int]
+    params: int
+
+    @property
+    def positions(self) -> int:
+        """``M = H * W``: the number of spatial positions (Gatys' M)."""
+        return self.height * self.width
+
+
+def layer_table(
+    weights_or_layers: VGGWeights | Sequence[Layer],
+    height: int,
+    width: int,
+    *,
+    channels: int = 3,
+    stop_when_empty: bool = True,
+) -> list[LayerGeometry]:
+    """Output shape, receptive field, jump and parameter count of every layer for one input size.
+
+    Parameters
+    ----------
+    weights_or_layers : VGGWeights or sequence of Layer
+        The network, e.g. from `vgg_mat.load` or `vgg_mat.write_synthetic` + `load`.
+    height, width : int
+        Input image size in pixels.
+    channels : int, optional
+        Input channels (3 for RGB). A conv kernel that expects a different number raises.
+    stop_when_empty : bool, optional
+        A layer whose window no longer fits its input (e.g. VGG-19's 7 x 7 ``fc6`` on a
+        64 x 64 image, whose pool5 output is 2 x 2) would have an empty output. True (the
+        default): the table ends before that layer, so it lists what the network can
+        compute for this size. False: raise a `ValueError` naming the layer.
+
+    Returns
+    -------
+    list of LayerGeometry
+        One row per layer, in network order.
+
+    Notes
+    -----
+    Each layer's output size follows `conv_output_size` per axis with the layer's own
+    asymmetric pads, ``H_out = floor((H_in + p_top + p_bottom - k_h) / s_v) + 1`` (MatConvNet
+    rounds pooling down, as this does). Receptive fields come from `receptive_fields`.
+    A conv layer has ``k_h k_w C_in C_out + C_out`` parameters; VGG-19 totals 143,667,240.
+    """
+    layers = (
+        weights_or_layers.layers
+        if isinstance(weights_or_layers, VGGWeights)
+        else tuple(weights_or_layers)
+    )
+    for arg, value in (("height", height), ("width", width), ("channels", channels)):
+        if int(value) != value or value < 1:
+            raise ValueError(f"layer_table: {arg} must be a positive integer, got {value!r}")
+    fields = receptive_fields(layers)
+    h, w, c = int(height), int(width), int(channels)
+    rows = []
+    for layer, field in zip(layers, fields, strict=True):
+        size, stride, pad = window(layer)
+        if layer.kind == "conv":
+            c_in = int(layer.kernel.shape[2])
+            if c_in != c:
+                raise ValueError(
+                    f"layer {layer.name!r}: kernel expects {c_in} input channels but the "
+                    f"previous layer gives {c}; the layer list is out of order or incomplete"
+                )
+        h_out = conv_output_size(h, size[0], (pad[0], pad[1]), stride[0])
+        w_out = conv_output_size(w, size[1], (pad[2], pad[3]), stride[1])
+        if h_out < 1 or w_out < 1:
+            if stop_when_empty:
+                break
+            raise ValueError(
+                f"layer {layer.name!r}: its {size[0]}x{size[1]} window does not fit its "
+                f"{h}x{w} input (from a {height}x{width} image); use a larger image or "
+                f"stop_when_empty=True"
+            )
+        h, w = h_out, w_out
+        if layer.kind == "conv":
+            c = int(layer.kernel.shape[3])
+        rows.append(
+            LayerGeometry(layer.name, layer.kind, h, w, c, field.size, field.jump, layer.num_params)
+        )
+    return rows
+
+
+def format_layer_table(rows: Sequence[LayerGeometry]) -> str:
+    """Render `layer_table` rows as a fixed-width text table (for ``print`` and the CLI).
+
+    Parameters
+    ----------
+    rows : sequence of LayerGeometry
+
+    Returns
+    -------
+    str
+        One header line and one line per layer: name, kind, output ``HxWxC``, receptive
+        field, jump and parameters (with thousands separators).
+    """
+    header = f"{'layer':<9} {'kind':<7} {'output HxWxC':>14} {'RF':>9} {'jump':>6} {'params':>13}"
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        rf = (
+            f"{row.receptive_field[0]}"
+            if row.receptive_field[0] == row.receptive_field[1]
+            else f"{row.receptive_field[0]}x{row.receptive_field[1]}"
+        )
+        jump = f"{row.jump[0]}" if row.jump[0] == row.jump[1] else f"{row.jump[0]}x{row.jump[1]}"
+        shape = f"{row.height}x{row.width}x{row.channels}"
+        lines.append(f"{row.name:<9} {row.kind:<7} {shape:>14} {rf:>9} {jump:>6} {row.params:>13,}")
+    return "\n".join(lines)
