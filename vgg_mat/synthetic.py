@@ -1,0 +1,371 @@
+"""Write a faithful miniature of `imagenet-vgg-verydeep-19.mat` with random weights.
+
+`write_synthetic` produces a MAT-v5 file with the real file's 43 layer names and order, the
+per-type field sets **and field order** of the chosen layout, the same dtypes and nesting as
+`scipy.io.loadmat` returns for the real file, and the real metadata (mean pixel, input size),
+but with He-normal random weights and channel widths divided by `width_divisor`. The loader's
+code paths run on it unchanged, so the whole project is testable without the 535 MB original.
+
+The file marks itself as synthetic with an extra top-level variable, `vgg_mat_synthetic`
+(a string saying what wrote it, the seed and the width divisor). `vgg_mat.load` sees it and sets
+``VGGWeights.synthetic = True`` so everything made from it is labelled as random weights.
+
+The two layouts (format doc, "Minimal faithful fixture"):
+
+- ``"2016"``: zlib-compressed; per-type fields ``name, type, weights, size, pad, stride, precious,
+  dilate, opts`` (conv), ``name, type, leak, weights, precious`` (relu), ``name, type, method,
+  pool, stride, pad, weights, precious, opts`` (pool), ``name, type, weights, precious``
+  (softmax); integer-valued fields stored as uint8/uint16 (what `loadmat` returns for the
+  MATLAB-written real file); bias ``(C_out, 1)``; a ``meta`` struct with ``inputs, classes,
+  normalization``, the mean pixel a 1x1x3 double.
+- ``"beta16"``: uncompressed (plain `savemat`, as the 2015 exporter); fields ``weights, pad,
+  type, name, stride`` (conv), ``type, name`` (relu, softmax), ``name, stride, pad, type,
+  method, pool`` (pool); float64 pad/stride/pool; bias ``(1, C_out)``; top-level
+  ``normalization`` (224x224x3 average image) and ``classes``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.io
+
+LAYOUTS = ("2016", "beta16")
+
+#: The real VGG-19 mean pixel, RGB on the 0-255 scale.
+MEAN_RGB = (123.68, 116.779, 103.939)
+
+#: Name of the top-level variable that marks a file as written by `write_synthetic`.
+SYNTHETIC_MARKER = "vgg_mat_synthetic"
+
+#: Image size the classifier expects (fc6's 7x7 support needs 224 = 7 * 2**5).
+IMAGE_SIZE = 224
+
+# VGG-19 "E" configuration: (block, number of 3x3 convs, channels). fc6-fc8 follow.
+_BLOCKS = ((1, 2, 64), (2, 2, 128), (3, 4, 256), (4, 4, 512), (5, 4, 512))
+_FC_WIDTH = 4096
+
+# Field order per layer type and layout (format doc section 3).
+FIELD_ORDER = {
+    "2016": {
+        "conv": ("name", "type", "weights", "size", "pad", "stride", "precious", "dilate", "opts"),
+        "relu": ("name", "type", "leak", "weights", "precious"),
+        "pool": (
+            "name",
+            "type",
+            "method",
+            "pool",
+            "stride",
+            "pad",
+            "weights",
+            "precious",
+            "opts",
+        ),
+        "softmax": ("name", "type", "weights", "precious"),
+    },
+    "beta16": {
+        "conv": ("weights", "pad", "type", "name", "stride"),
+        "relu": ("type", "name"),
+        "pool": ("name", "stride", "pad", "type", "method", "pool"),
+        "softmax": ("type", "name"),
+    },
+}
+
+_HEADER_TEXT = b"MATLAB 5.0 MAT-file, written by vgg_mat.write_synthetic: SYNTHETIC RANDOM WEIGHTS"
+
+
+@dataclass(frozen=True)
+class PlannedLayer:
+    """One layer of the planned miniature.
+
+    Attributes
+    ----------
+    name : str
+        MatConvNet's layer name, e.g. ``"conv3_2"``.
+    kind : {"conv", "relu", "pool", "softmax"}
+        Layer type.
+    kernel_shape : tuple of int, or None
+        ``(KH, KW, C_in, C_out)`` for conv layers, None otherwise.
+    pad : tuple of int, or None
+        ``(top, bottom, left, right)`` for conv layers, None otherwise (pool pad is per layout).
+    """
+
+    name: str
+    kind: str
+    kernel_shape: tuple[int, int, int, int] | None = None
+    pad: tuple[int, int, int, int] | None = None
+
+    @property
+    def num_params(self) -> int:
+        """``KH * KW * C_in * C_out + C_out`` for conv, 0 otherwise."""
+        if self.kernel_shape is None:
+            return 0
+        return math.prod(self.kernel_shape) + self.kernel_shape[3]
+
+
+def _narrow(width: int, width_divisor: int) -> int:
+    """Channel width of the miniature: ``max(2, width // width_divisor)``."""
+    return max(2, width // width_divisor)
+
+
+def plan_layers(width_divisor: int = 1, num_classes: int = 1000) -> tuple[PlannedLayer, ...]:
+    """The 43 layers of the VGG-19 miniature, with kernel shapes, without writing anything.
+
+    Parameters
+    ----------
+    width_divisor : int
+        Every channel width ``C`` of the real network becomes ``max(2, C // width_divisor)``;
+        conv1_1 keeps its 3 RGB inputs and fc6 its 7x7 support.
+    num_classes : int
+        Outputs of fc8 (1000 for ImageNet), at least 2.
+
+    Returns
+    -------
+    tuple of PlannedLayer
+        In file order: conv1_1, relu1_1, ..., pool5, fc6, relu6, fc7, relu7, fc8, prob.
+
+    Raises
+    ------
+    ValueError
+        For a `width_divisor` below 1 or a `num_classes` below 2 (a channel count of 1 would be
+        squeezed away by MATLAB and by ``squeeze_me``).
+
+    Notes
+    -----
+    The parameter count is ``sum over conv layers of KH*KW*C_in*C_out + C_out``; for
+    ``width_divisor=1, num_classes=1000`` it is 143,667,240, the real VGG-19's.
+    """
+    if not isinstance(width_divisor, (int, np.integer)) or width_divisor < 1:
+        raise ValueError(f"width_divisor must be an integer >= 1, got {width_divisor!r}")
+    if not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
+        raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+    layers: list[PlannedLayer] = []
+    c_in = 3
+    for block, count, width in _BLOCKS:
+        c_out = _narrow(width, width_divisor)
+        for j in range(1, count + 1):
+            layers.append(PlannedLayer(f"conv{block}_{j}", "conv", (3, 3, c_in, c_out), (1,) * 4))
+            layers.append(PlannedLayer(f"relu{block}_{j}", "relu"))
+            c_in = c_out
+        layers.append(PlannedLayer(f"pool{block}", "pool"))
+    fc = _narrow(_FC_WIDTH, width_divisor)
+    for name, relu, shape in (
+        ("fc6", "relu6", (7, 7, c_in, fc)),
+        ("fc7", "relu7", (1, 1, fc, fc)),
+        ("fc8", None, (1, 1, fc, int(num_classes))),
+    ):
+        layers.append(PlannedLayer(name, "conv", shape, (0,) * 4))
+        if relu is not None:
+            layers.append(PlannedLayer(relu, "relu"))
+    layers.append(PlannedLayer("prob", "softmax"))
+    return tuple(layers)
+
+
+def _matlab_int(values) -> np.ndarray:
+    """A row of integer-valued doubles as `loadmat` returns them from a MATLAB-written file.
+
+    MATLAB stores integer-valued doubles in the smallest unsigned type that holds them
+    (uint8, else uint16, else uint32), and scipy returns that storage type by default.
+    """
+    row = np.asarray(values).reshape(1, -1)
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if row.min() >= 0 and row.max() <= np.iinfo(dtype).max:
+            return row.astype(dtype)
+    return row.astype(np.float64)
+
+
+def _double(values) -> np.ndarray:
+    """A row of doubles, as the scipy-written beta16 file stores pad/stride/pool."""
+    return np.asarray(values, dtype=np.float64).reshape(1, -1)
+
+
+def _struct(fields: dict) -> np.ndarray:
+    """A MATLAB 1x1 struct with the fields in the given order."""
+    record = np.empty((1, 1), dtype=[(name, object) for name in fields])
+    for name, value in fields.items():
+        record[0, 0][name] = value
+    return record
+
+
+def _cell_row(items: list) -> np.ndarray:
+    """A MATLAB 1xN cell array, filled element by element (never stacked)."""
+    cell = np.empty((1, len(items)), dtype=object)
+    for i, item in enumerate(items):
+        cell[0, i] = item
+    return cell
+
+
+def _empty_cell() -> np.ndarray:
+    return np.empty((0, 0), dtype=object)
+
+
+def _he_normal(rng: np.random.RandomState, shape: tuple[int, ...]) -> np.ndarray:
+    """He-normal kernel: ``W ~ N(0, 2 / (KH * KW * C_in))``, as float32."""
+    kh, kw, c_in, _ = shape
+    std = math.sqrt(2.0 / (kh * kw * c_in))
+    return (rng.standard_normal(shape) * std).astype(np.float32)
+
+
+def _layer_record(planned: PlannedLayer, layout: str, rng: np.random.RandomState) -> np.ndarray:
+    """The 1x1 struct of one layer, in `layout`'s field set and order."""
+    modern = layout == "2016"
+    values: dict[str, object] = {"name": planned.name, "type": planned.kind}
+    if planned.kind == "conv":
+        shape = planned.kernel_shape
+        kernel = _he_normal(rng, shape)
+        bias = (rng.standard_normal(shape[3]) * 0.01).astype(np.float32)
+        # bias is C_out x 1 in the MATLAB-written file, 1 x C_out in the scipy-written one.
+        bias = bias.reshape(-1, 1) if modern else bias.reshape(1, -1)
+        values["weights"] = _cell_row([kernel, bias])
+        if modern:
+            values.update(
+                size=_matlab_int(shape),
+                pad=_matlab_int(planned.pad),
+                stride=_matlab_int((1, 1)),
+                precious=np.array([[False]]),
+                dilate=_matlab_int((1,)),
+                opts=_empty_cell(),
+            )
+        else:
+            values.update(pad=_double(planned.pad), stride=_double((1, 1)))
+    elif planned.kind == "relu":
+        values.update(leak=_matlab_int((0,)), weights=_empty_cell(), precious=np.array([[False]]))
+    elif planned.kind == "pool":
+        pad = (0, 1, 0, 1) if modern else (0, 0, 0, 0)
+        make = _matlab_int if modern else _double
+        values.update(
+            method="max",
+            pool=make((2, 2)),
+            stride=make((2, 2)),
+            pad=make(pad),
+            weights=_empty_cell(),
+            precious=np.array([[False]]),
+            opts=_empty_cell(),
+        )
+    else:  # softmax
+        values.update(weights=_empty_cell(), precious=np.array([[False]]))
+    order = FIELD_ORDER[layout][planned.kind]
+    return _struct({name: values[name] for name in order})
+
+
+def _classes(num_classes: int) -> np.ndarray:
+    """Clearly fake class ids and descriptions as a ``name, description`` struct."""
+    ids = [f"n{i:08d}" for i in range(num_classes)]
+    descriptions = [f"synthetic class {i}" for i in range(num_classes)]
+    return _struct({"name": _cell_row(ids), "description": _cell_row(descriptions)})
+
+
+def _metadata(layout: str, num_classes: int) -> dict[str, np.ndarray]:
+    """Top-level metadata variables of the layout (``meta``, or ``normalization`` + ``classes``)."""
+    size4 = (IMAGE_SIZE, IMAGE_SIZE, 3, 10)
+    if layout == "2016":
+        normalization = _struct(
+            {
+                "imageSize": _matlab_int(size4),
+                "keepAspect": np.array([[True]]),
+                "averageImage": np.asarray(MEAN_RGB, dtype=np.float64).reshape(1, 1, 3),
+                "border": _matlab_int((32, 32)),
+                "cropSize": _double((0.875, 0.875)),
+                "interpolation": "bilinear",
+            }
+        )
+        inputs = _struct({"name": "data", "size": _matlab_int(size4)})
+        meta = _struct(
+            {"inputs": inputs, "classes": _classes(num_classes), "normalization": normalization}
+        )
+        return {"meta": meta}
+    average = np.empty((IMAGE_SIZE, IMAGE_SIZE, 3), dtype=np.float64)
+    average[...] = MEAN_RGB
+    normalization = _struct(
+        {
+            "averageImage": average,
+            "keepAspect": np.array([[True]]),
+            "border": _double((0, 0)),
+            "imageSize": _double((IMAGE_SIZE, IMAGE_SIZE, 3)),
+            "interpolation": "bilinear",
+        }
+    )
+    return {"normalization": normalization, "classes": _classes(num_classes)}
+
+
+def synthetic_label(layout: str, width_divisor: int, num_classes: int, seed: int) -> str:
+    """The text stored in the `vgg_mat_synthetic` marker variable."""
+    return (
+        "written by vgg_mat.write_synthetic: SYNTHETIC RANDOM He-normal weights, NOT VGG-19; "
+        f"layout={layout} width_divisor={width_divisor} num_classes={num_classes} seed={seed}"
+    )
+
+
+def write_synthetic(
+    path: str | os.PathLike,
+    *,
+    layout: str = "2016",
+    width_divisor: int = 1,
+    num_classes: int = 1000,
+    seed: int = 0,
+) -> Path:
+    """Write a faithful miniature of `imagenet-vgg-verydeep-19.mat` with random weights.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        Output file. Written atomically (temporary file in the same folder, then `os.replace`),
+        so an interrupted write never leaves a half file under this name.
+    layout : {"2016", "beta16"}
+        Which published layout to imitate (module docstring).
+    width_divisor : int
+        Channel widths are ``max(2, C // width_divisor)`` (1 = full size, 575 MB; 16 gives a
+        file of about 100 KB). conv1_1 keeps 3 inputs, fc6 keeps its 7x7 support.
+    num_classes : int
+        Outputs of fc8 and number of (fake) classes, at least 2.
+    seed : int
+        Seed of ``np.random.RandomState`` (stable across numpy versions). The same arguments
+        give the same bytes: the MAT header text is fixed too (no timestamp).
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Raises
+    ------
+    ValueError
+        For an unknown layout, a width divisor below 1 or fewer than 2 classes.
+
+    Notes
+    -----
+    Kernels are He-normal, ``W ~ N(0, sigma^2)`` with ``sigma = sqrt(2 / (KH * KW * C_in))``;
+    biases are ``N(0, 0.01^2)``. Draws happen in file order, kernel then bias, per conv layer.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+    plan = plan_layers(width_divisor, num_classes)
+    path = Path(path)
+    rng = np.random.RandomState(seed)
+    layers = _cell_row([_layer_record(planned, layout, rng) for planned in plan])
+    variables: dict[str, object] = {"layers": layers}
+    variables.update(_metadata(layout, num_classes))
+    variables[SYNTHETIC_MARKER] = synthetic_label(layout, width_divisor, num_classes, seed)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            scipy.io.savemat(
+                stream,
+                variables,
+                do_compression=layout == "2016",
+                oned_as="row",
+                long_field_names=False,
+            )
+            # Replace savemat's "Created on: <time>" description (116 bytes) by fixed text.
+            stream.seek(0)
+            stream.write(_HEADER_TEXT.ljust(116, b" "))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
