@@ -47,7 +47,9 @@ __all__ = [
 VGG19_BLOCKS = ((1, 2, 64), (2, 2, 128), (3, 4, 256), (4, 4, 512), (5, 4, 512))
 
 
-def vgg19_layers(*, width_divisor: int = 1, classifier: bool = True) -> tuple[Layer, ...]:
+def vgg19_layers(
+    *, width_divisor: int = 1, classifier: bool = True, layout: str = "2016"
+) -> tuple[Layer, ...]:
     """VGG-19's 43 layers as `Layer` records with shape-only kernels (no weights, no file).
 
     Parameters
@@ -57,6 +59,10 @@ def vgg19_layers(*, width_divisor: int = 1, classifier: bool = True) -> tuple[La
         `vgg_mat.write_synthetic` does for its miniatures.
     classifier : bool, optional
         Include fc6, relu6, fc7, relu7, fc8 and prob (43 layers) or stop at pool5 (37).
+    layout : {"2016", "beta16"}, optional
+        The published file whose pool pads to copy: ``(0, 1, 0, 1)`` in the 2016 file (an odd
+        size rounds up, like TF ``SAME``), ``(0, 0, 0, 0)`` in beta16 (rounds down). The two
+        agree for even sizes, hence for any size divisible by 32.
 
     Returns
     -------
@@ -68,7 +74,7 @@ def vgg19_layers(*, width_divisor: int = 1, classifier: bool = True) -> tuple[La
 
     Notes
     -----
-    Convolutions are 3x3, stride 1, pad 1 (``(1, 1, 1, 1)``); pools 2x2, stride 2, pad 0.
+    Convolutions are 3x3, stride 1, pad 1 (``(1, 1, 1, 1)``); pools 2x2, stride 2.
     A conv has ``3 * 3 * C_in * C_out + C_out`` parameters, e.g. conv1_1 ``27 * 64 + 64 =
     1,792``; the whole network 143,667,240 (conv layers 20,024,384).
     """
@@ -76,6 +82,9 @@ def vgg19_layers(*, width_divisor: int = 1, classifier: bool = True) -> tuple[La
         raise ValueError(
             f"vgg19_layers: width_divisor must be a positive integer, got {width_divisor!r}"
         )
+    pool_pads = {"2016": (0, 1, 0, 1), "beta16": (0, 0, 0, 0)}
+    if layout not in pool_pads:
+        raise ValueError(f"vgg19_layers: layout must be '2016' or 'beta16', got {layout!r}")
 
     def conv(name: str, k: int, c_in: int, c_out: int, pad: int) -> Layer:
         kernel = np.broadcast_to(np.float32(0), (k, k, c_in, c_out))
@@ -91,7 +100,12 @@ def vgg19_layers(*, width_divisor: int = 1, classifier: bool = True) -> tuple[La
             c_in = c_out
         layers.append(
             Layer(
-                f"pool{block}", "pool", stride=(2, 2), pad=(0, 0, 0, 0), method="max", size=(2, 2)
+                f"pool{block}",
+                "pool",
+                stride=(2, 2),
+                pad=pool_pads[layout],
+                method="max",
+                size=(2, 2),
             )
         )
     if classifier:

@@ -298,7 +298,7 @@ def test_layer_table_matches_synthetic_file(tmp_path):
     path = write_synthetic(tmp_path / "tiny.mat", width_divisor=16, seed=0)
     weights = load(path)
     from_file = layer_table(weights, 64, 96)
-    from_spec = layer_table(vgg19_layers(width_divisor=16), 64, 96)
+    from_spec = layer_table(vgg19_layers(width_divisor=16, layout=weights.layout), 64, 96)
     assert [r.name for r in from_file] == [r.name for r in from_spec]
     for a, b in zip(from_file, from_spec, strict=True):
         assert (a.height, a.width, a.channels, a.receptive_field, a.jump) == (
@@ -309,3 +309,23 @@ def test_layer_table_matches_synthetic_file(tmp_path):
             b.jump,
         )
     assert from_file[-1].name == "pool5" and (from_file[-1].height, from_file[-1].width) == (2, 3)
+
+
+def test_vgg19_layouts_differ_only_for_odd_sizes():
+    new, old = vgg19_layers(layout="2016"), vgg19_layers(layout="beta16")
+    # 100 -> 50 -> 25 -> 13 (2016 pads the odd pixel, like TF SAME) vs 12 (beta16 floors).
+    new_rows = {r.name: r for r in layer_table(new, 100, 96)}
+    old_rows = {r.name: r for r in layer_table(old, 100, 96)}
+    assert (new_rows["pool3"].height, old_rows["pool3"].height) == (13, 12)
+    assert new_rows["pool3"].width == old_rows["pool3"].width == 12
+    assert layer_table(new, 128, 64) == layer_table(old, 128, 64)
+    with pytest.raises(ValueError, match="layout must be"):
+        vgg19_layers(layout="2017")
+
+
+def test_layer_table_matches_the_network_output_shapes():
+    network = pytest.importorskip("vgg_mat.network", reason="vgg_mat.network not available yet")
+    layers = vgg19_layers(width_divisor=16)
+    shapes = network.VGG(VGGWeights(layers)).output_shapes(100, 72)
+    rows = layer_table(layers, 100, 72)
+    assert {r.name: (r.height, r.width, r.channels) for r in rows} == shapes
