@@ -32,6 +32,9 @@ _EXPORTS = {
     "StylizeError": "optimize",
     "luminance_transfer": "color",
     "match_color_histogram": "color",
+    "sample_content_path": "samples",
+    "sample_style_paths": "samples",
+    "sample_style_path": "samples",
 }
 
 __all__ = sorted(_EXPORTS)
