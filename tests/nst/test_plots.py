@@ -1,0 +1,116 @@
+"""Tests of `nst.plots`: figures build headlessly; synthetic ones say so on the figure."""
+
+from __future__ import annotations
+
+import io
+from types import SimpleNamespace
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from nst import plots
+
+
+def _texts(fig: Figure) -> list[str]:
+    """Every text drawn on the figure: figure-level texts, suptitle, axes titles and labels."""
+    return [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+
+
+def _renders(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _losses(n: int = 6) -> list[dict]:
+    return [
+        {
+            "total": 100.0 / (i + 1),
+            "content": 10.0 / (i + 1),
+            "style": 90.0 / (i + 1),
+            "tv": 0.0,
+            "content/relu4_2": 10.0 / (i + 1),
+            "style/relu1_1": 50.0 / (i + 1),
+            "style/relu2_1": 40.0 / (i + 1),
+        }
+        for i in range(n)
+    ]
+
+
+def _figures(synthetic) -> dict[str, Figure]:
+    rng = np.random.RandomState(0)
+    image = rng.uniform(0, 255, size=(16, 20, 3)).astype(np.float32)
+    steps = [SimpleNamespace(iteration=i, losses=d) for i, d in enumerate(_losses())]
+    return {
+        "losses": plots.plot_losses(steps, synthetic=synthetic, title="run"),
+        "losses_from_dicts": plots.plot_losses(_losses(), per_layer=False, synthetic=synthetic),
+        "gram": plots.plot_gram({"relu1_1": rng.rand(1, 4, 4)}, synthetic=synthetic),
+        "grams": plots.plot_gram([rng.rand(3, 3), rng.rand(5, 5)], synthetic=synthetic),
+        "features": plots.plot_feature_maps(rng.rand(1, 8, 8, 6), synthetic=synthetic),
+        "high_pass": plots.plot_high_pass({"a": image, "b": image[::-1]}, synthetic=synthetic),
+        "images": plots.plot_images(
+            [image, image.astype(np.uint8)], ["x", "y"], synthetic=synthetic
+        ),
+    }
+
+
+def test_figures_build_headlessly_with_the_synthetic_label():
+    weights = SimpleNamespace(synthetic=True)  # anything with .synthetic, like VGGWeights
+    for name, fig in _figures(weights).items():
+        assert isinstance(fig, Figure), name
+        assert plots.SYNTHETIC_LABEL in _texts(fig), name
+        assert _renders(fig)[:8] == b"\x89PNG\r\n\x1a\n", name
+
+
+def test_real_weights_figures_carry_no_label():
+    for name, fig in _figures(False).items():
+        assert plots.SYNTHETIC_LABEL not in _texts(fig), name
+
+
+def test_stamp_synthetic_is_visible_and_idempotent():
+    fig = Figure()
+    fig.subplots().plot([1, 2])
+    plots.stamp_synthetic(plots.stamp_synthetic(fig))
+    labels = [t for t in fig.texts if t.get_text() == plots.SYNTHETIC_LABEL]
+    assert len(labels) == 1
+    assert labels[0].get_visible() and labels[0].get_color() == "white"
+    assert labels[0].get_bbox_patch().get_facecolor()[:3] == (1.0, 0.0, 0.0)  # red box
+    _renders(fig)
+
+
+def test_loss_curves_are_log_scale_and_skip_zero_terms():
+    fig = plots.plot_losses(_losses())
+    terms, layers = fig.axes[0], fig.axes[1]
+    assert terms.get_yscale() == "log" and layers.get_yscale() == "log"
+    assert sorted(line.get_label() for line in terms.lines) == ["content", "style", "total"]
+    assert sorted(line.get_label() for line in layers.lines) == [
+        "content/relu4_2",
+        "style/relu1_1",
+        "style/relu2_1",
+    ]
+    total = next(line for line in terms.lines if line.get_label() == "total")
+    np.testing.assert_allclose(total.get_ydata(), [100.0 / (i + 1) for i in range(6)], rtol=0)
+    with pytest.raises(ValueError, match="steps is empty"):
+        plots.plot_losses([])
+
+
+def test_high_pass_matches_the_tutorial_definition_and_l1_tv():
+    # TF tutorial: x_var = image[:, :, 1:, :] - image[:, :, :-1, :], y_var likewise on rows.
+    image = np.zeros((3, 3, 1))
+    image[1, 1, 0] = 2.0  # the curriculum's centre impulse: L1 TV = 8
+    x_deltas, y_deltas = plots.high_pass_xy(image[np.newaxis])
+    assert x_deltas.shape == (3, 2, 1) and y_deltas.shape == (2, 3, 1)
+    np.testing.assert_array_equal(x_deltas[1, :, 0], [2.0, -2.0])
+    np.testing.assert_array_equal(y_deltas[:, 1, 0], [2.0, -2.0])
+    assert np.abs(x_deltas).sum() + np.abs(y_deltas).sum() == 8.0
+
+
+def test_bad_shapes_raise_clear_errors():
+    with pytest.raises(ValueError, match="Gram matrix must be"):
+        plots.plot_gram(np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="features must be"):
+        plots.plot_feature_maps(np.zeros((4, 4)))
+    with pytest.raises(ValueError, match="images is empty"):
+        plots.plot_images([])
