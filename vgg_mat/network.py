@@ -1,0 +1,411 @@
+"""VGG as a walk over the file's layers with raw `tf.nn` ops: `VGG`, `resolve_layer`.
+
+Every layer of a MatConvNet "simplenn" file becomes one TensorFlow op, in file order:
+
+=========  ===========================================================================
+kind       op
+=========  ===========================================================================
+conv       ``y = tf.nn.bias_add(tf.nn.conv2d(x, W, stride, explicit pad), b)``
+relu       ``y = tf.nn.relu(x) = max(x, 0)``
+pool       ``tf.nn.max_pool2d`` / ``tf.nn.avg_pool2d`` with the file's window, stride and pad
+softmax    ``y = tf.nn.softmax(x)`` over the channel axis
+=========  ===========================================================================
+
+Nothing else: no Keras, no pretrained-model API. The weights become `tf.constant` tensors once,
+when the network is built (they are frozen), and a call runs only the layers up to the deepest
+one asked for.
+
+Pooling and MatConvNet's pad
+----------------------------
+A MatConvNet pool with window ``k``, stride ``s`` and pad ``(p_t, p_b)`` along one axis of
+length ``n`` has ``floor((n + p_t + p_b - k) / s) + 1`` outputs; window ``i`` covers input
+rows ``[i*s - p_t, i*s - p_t + k)`` cropped to ``[0, n)``. Padded cells never win a max and
+are not counted in an average. The 2016 file's ``[0 1 0 1]`` 2x2/2 pools are therefore TF's
+``'SAME'`` pooling (``ceil(n / 2)`` outputs) and the beta16 file's ``[0 0 0 0]`` ones are
+``'VALID'`` (``floor(n / 2)``); for even ``n`` the two agree. `VGG` uses ``'SAME'`` or
+``'VALID'`` whenever it gives exactly MatConvNet's windows for the input at hand, and otherwise
+pads explicitly: with ``-inf`` for a max pool, and for an average pool it divides the zero-padded
+window sum by the number of real cells in the window.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import tensorflow as tf
+
+from vgg_mat.weights import Layer, VGGWeights
+
+POOLING_METHODS = ("max", "avg")
+
+#: The 43 layer names of VGG-19 in file order (both published layouts).
+VGG19_LAYER_NAMES = (
+    "conv1_1", "relu1_1", "conv1_2", "relu1_2", "pool1",
+    "conv2_1", "relu2_1", "conv2_2", "relu2_2", "pool2",
+    "conv3_1", "relu3_1", "conv3_2", "relu3_2", "conv3_3", "relu3_3", "conv3_4", "relu3_4",
+    "pool3",
+    "conv4_1", "relu4_1", "conv4_2", "relu4_2", "conv4_3", "relu4_3", "conv4_4", "relu4_4",
+    "pool4",
+    "conv5_1", "relu5_1", "conv5_2", "relu5_2", "conv5_3", "relu5_3", "conv5_4", "relu5_4",
+    "pool5",
+    "fc6", "relu6", "fc7", "relu7", "fc8", "prob",
+)  # fmt: skip
+
+#: Keras layer names that are not of the form ``block{b}_conv{c}`` / ``block{b}_pool``.
+#: A Keras ``Dense``/``Conv2D`` layer includes its activation, hence the post-ReLU names.
+_KERAS_SPECIAL = {"fc1": "relu6", "fc2": "relu7", "predictions": "prob"}
+_KERAS_CONV = re.compile(r"^block(\d+)_conv(\d+)$")
+_KERAS_POOL = re.compile(r"^block(\d+)_pool$")
+
+
+def resolve_layer(name: str, names: Iterable[str] | None = None) -> str:
+    """Map a layer name (the file's own, or Keras' VGG-19 name) to the file's name.
+
+    Parameters
+    ----------
+    name : str
+        ``"relu4_2"`` (a file name, returned unchanged), ``"block4_conv2"`` (Keras, which maps
+        to ``"relu4_2"``), ``"block1_pool"`` (-> ``"pool1"``), ``"fc1"`` / ``"fc2"`` (->
+        ``"relu6"`` / ``"relu7"``) or ``"predictions"`` (-> ``"prob"``).
+    names : iterable of str, optional
+        The valid file names (e.g. ``weights.names`` of a VGG-16 file). Default: VGG-19's 43.
+
+    Returns
+    -------
+    str
+        The file's layer name.
+
+    Raises
+    ------
+    ValueError
+        If `name` is neither a valid file name nor a Keras name of one; the message lists the
+        valid names.
+
+    Notes
+    -----
+    A Keras ``Conv2D`` layer applies its ReLU, so Keras ``block{b}_conv{c}`` is the file's
+    post-ReLU ``relu{b}_{c}``, never the pre-ReLU ``conv{b}_{c}``.
+    """
+    valid = tuple(VGG19_LAYER_NAMES if names is None else names)
+    if not isinstance(name, str):
+        raise ValueError(f"layer names are strings, got {name!r} ({type(name).__name__})")
+    if name in valid:
+        return name
+    mapped = _KERAS_SPECIAL.get(name)
+    if mapped is None and (match := _KERAS_CONV.match(name)):
+        mapped = f"relu{match[1]}_{match[2]}"
+    if mapped is None and (match := _KERAS_POOL.match(name)):
+        mapped = f"pool{match[1]}"
+    if mapped is not None and mapped in valid:
+        return mapped
+    raise ValueError(
+        f"unknown layer name {name!r}; valid names: {', '.join(valid)} "
+        "(or Keras names such as block4_conv2 -> relu4_2, block1_pool -> pool1)"
+    )
+
+
+def transpose_kernels_hw(weights: VGGWeights) -> VGGWeights:
+    """Return a copy of `weights` with every conv kernel's two spatial axes swapped.
+
+    Parameters
+    ----------
+    weights : VGGWeights
+        Kernels ``(KH, KW, C_in, C_out)``.
+
+    Returns
+    -------
+    VGGWeights
+        Kernels ``W'[i, j, c, k] = W[j, i, c, k]`` (the popular ``np.transpose(W, (1, 0, 2, 3))``
+        convention), biases, pads and strides unchanged, ``transposed_hw`` flipped.
+
+    Notes
+    -----
+    With ``T`` the swap of an image's height and width axes, the network built from the result
+    computes ``net_T(x) = T(net(T(x)))`` exactly, for any VGG-style file whose pads and strides
+    are the same along both axes.
+    """
+    from dataclasses import replace
+
+    layers = tuple(
+        replace(layer, kernel=np.ascontiguousarray(layer.kernel.transpose(1, 0, 2, 3)))
+        if layer.kind == "conv"
+        else layer
+        for layer in weights.layers
+    )
+    return replace(weights, layers=layers, transposed_hw=not weights.transposed_hw)
+
+
+def _pool_out_size(n: int, k: int, s: int, pad_before: int, pad_after: int) -> int:
+    """MatConvNet's pool/conv output length ``floor((n + p_t + p_b - k) / s) + 1``."""
+    return (n + pad_before + pad_after - k) // s + 1
+
+
+def _tf_padding_for(n: int, k: int, s: int, pad_before: int, pad_after: int) -> str | None:
+    """``'VALID'`` or ``'SAME'`` if TF gives MatConvNet's windows along this axis, else None.
+
+    TF VALID: ``floor((n - k) / s) + 1`` windows starting at ``i*s``.
+    TF SAME: ``ceil(n / s)`` windows starting at ``i*s - floor(P / 2)`` with
+    ``P = max((ceil(n / s) - 1) * s + k - n, 0)``; padded cells ignored by both max and avg.
+    """
+    out = _pool_out_size(n, k, s, pad_before, pad_after)
+    if pad_before == 0 and out == (n - k) // s + 1:
+        return "VALID"
+    same_out = -(-n // s)
+    same_total = max((same_out - 1) * s + k - n, 0)
+    if out == same_out and pad_before == same_total // 2:
+        return "SAME"
+    return None
+
+
+class VGG:
+    """A VGG network (VGG-19, or any simplenn file of the same kind) from raw `tf.nn` ops.
+
+    Parameters
+    ----------
+    weights : VGGWeights
+        The file's layers (kernels HWIO float32, biases ``(C_out,)``), e.g. from `vgg_mat.load`.
+    pooling : {"max", "avg"}, default "max"
+        ``"avg"`` replaces every max pool by an average pool with the same window, stride and
+        pad (Gatys et al. 2016 found it gives slightly smoother images).
+
+    Attributes
+    ----------
+    weights : VGGWeights
+    pooling : str
+    names : tuple of str
+        The file's layer names in order.
+
+    Notes
+    -----
+    Calling the network, ``net(x, layers)`` with ``x`` of shape ``(N, H, W, C)`` runs, for
+    layer ``l = 0, 1, ...`` up to the deepest one requested::
+
+        conv:    a_l = bias_add(conv2d(a_{l-1}, W_l, s_l, [[0,0],[t,b],[l,r],[0,0]]), b_l)
+        relu:    a_l = max(a_{l-1}, 0)
+        pool:    a_l[i, j, c] = max (or mean) of a_{l-1} over the window at (i*s - t, j*s - l)
+        softmax: a_l[..., k] = exp(a_{l-1}[..., k]) / sum_k' exp(a_{l-1}[..., k'])
+
+    Works eagerly, inside `tf.function` (only the needed layers are traced) and under
+    `tf.GradientTape` (gradients with respect to ``x``).
+    """
+
+    def __init__(self, weights: VGGWeights, *, pooling: str = "max"):
+        if not isinstance(weights, VGGWeights):
+            raise TypeError(
+                f"VGG(weights=...) needs a vgg_mat.VGGWeights (from vgg_mat.load), "
+                f"got {type(weights).__name__}"
+            )
+        if pooling not in POOLING_METHODS:
+            raise ValueError(f"pooling must be 'max' or 'avg', got {pooling!r}")
+        if not weights.layers:
+            raise ValueError(f"{weights.source or 'these weights'}: the file has no layers")
+        self.weights = weights
+        self.pooling = pooling
+        self.names = weights.names
+        self._index = {name: i for i, name in enumerate(self.names)}
+        self._shape_cache: dict[tuple[int, int], dict[str, tuple[int, int, int]]] = {}
+        self._ops: list[Callable[[tf.Tensor], tf.Tensor]] = [
+            self._build_op(layer) for layer in weights.layers
+        ]
+
+    # ----------------------------------------------------------------------------------------
+    # construction (once)
+
+    def _build_op(self, layer: Layer) -> Callable[[tf.Tensor], tf.Tensor]:
+        if layer.kind == "conv":
+            return self._conv_op(layer)
+        if layer.kind == "relu":
+            return tf.nn.relu
+        if layer.kind == "pool":
+            return self._pool_op(layer)
+        if layer.kind == "softmax":
+            return tf.nn.softmax
+        raise ValueError(
+            f"{self.weights.source or 'weights'}: layer {layer.name!r} has kind {layer.kind!r}; "
+            "VGG knows conv, relu, pool and softmax"
+        )
+
+    @staticmethod
+    def _conv_op(layer: Layer) -> Callable[[tf.Tensor], tf.Tensor]:
+        kernel = tf.constant(np.asarray(layer.kernel, dtype=np.float32))
+        bias = tf.constant(np.asarray(layer.bias, dtype=np.float32).reshape(-1))
+        top, bottom, left, right = (int(p) for p in layer.pad)
+        strides = [1, int(layer.stride[0]), int(layer.stride[1]), 1]
+        if top == bottom == left == right == 0:
+            padding: str | list = "VALID"
+        else:
+            padding = [[0, 0], [top, bottom], [left, right], [0, 0]]
+
+        def conv(x: tf.Tensor) -> tf.Tensor:
+            return tf.nn.bias_add(tf.nn.conv2d(x, kernel, strides, padding), bias)
+
+        return conv
+
+    def _pool_op(self, layer: Layer) -> Callable[[tf.Tensor], tf.Tensor]:
+        method = "avg" if self.pooling == "avg" else (layer.method or "max")
+        if method not in POOLING_METHODS:
+            raise ValueError(f"layer {layer.name!r}: unknown pooling method {layer.method!r}")
+        kh, kw = (int(v) for v in layer.size)
+        sh, sw = (int(v) for v in layer.stride)
+        top, bottom, left, right = (int(p) for p in layer.pad)
+        if top >= kh or bottom >= kh or left >= kw or right >= kw:
+            raise ValueError(
+                f"layer {layer.name!r}: pool pad {layer.pad} must be smaller than the window "
+                f"{layer.size} (MatConvNet's rule), or a window would hold only padding"
+            )
+        window, strides = [1, kh, kw, 1], [1, sh, sw, 1]
+        explicit = [[0, 0], [top, bottom], [left, right], [0, 0]]
+
+        def pool(x: tf.Tensor) -> tf.Tensor:
+            h, w = x.shape[1], x.shape[2]
+            rows = None if h is None else _tf_padding_for(h, kh, sh, top, bottom)
+            cols = None if w is None else _tf_padding_for(w, kw, sw, left, right)
+            if rows is not None and rows == cols:
+                # TF's own padding gives MatConvNet's windows exactly (the common case).
+                if method == "max":
+                    return tf.nn.max_pool2d(x, window, strides, rows)
+                return tf.nn.avg_pool2d(x, window, strides, rows)
+            if method == "max":
+                # Pad with -inf: a padded cell can never win the max (MatConvNet crops windows).
+                padded = tf.pad(x, explicit, constant_values=float("-inf"))
+                return tf.nn.max_pool2d(padded, window, strides, "VALID")
+            # mean over the real cells = (window sum with zero padding) / (number of real cells)
+            ones = tf.ones_like(x[:1, :, :, :1])
+            summed = tf.nn.avg_pool2d(tf.pad(x, explicit), window, strides, "VALID")
+            count = tf.nn.avg_pool2d(tf.pad(ones, explicit), window, strides, "VALID")
+            return summed / count
+
+        return pool
+
+    # ----------------------------------------------------------------------------------------
+    # introspection (pure Python, no TensorFlow work)
+
+    @property
+    def label(self) -> str:
+        """The weights' provenance line, loud when synthetic (see `VGGWeights.label`)."""
+        return self.weights.label
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the weights are a random miniature from `vgg_mat.write_synthetic`."""
+        return self.weights.synthetic
+
+    def resolve(self, name: str) -> str:
+        """`resolve_layer` against this file's names (file names and Keras names)."""
+        return resolve_layer(name, self.names)
+
+    def deepest_index(self, layers: Iterable[str]) -> int:
+        """Index (file order) of the deepest of `layers`: the last layer a call has to run.
+
+        Raises
+        ------
+        ValueError
+            For an empty list or an unknown name (the message lists the valid names).
+        """
+        if isinstance(layers, str):
+            layers = [layers]
+        resolved = [self.resolve(name) for name in layers]
+        if not resolved:
+            raise ValueError(f"ask for at least one layer; valid names: {', '.join(self.names)}")
+        return max(self._index[name] for name in resolved)
+
+    def output_shapes(self, height: int, width: int) -> dict[str, tuple[int, int, int]]:
+        """Output shape ``(H_l, W_l, C_l)`` of every layer for an ``height x width`` input.
+
+        Pure arithmetic, nothing is run. Layers whose output would be empty (e.g. fc6, a 7x7
+        VALID convolution, when pool5 is smaller than 7x7) and all later ones are left out.
+
+        Notes
+        -----
+        Conv and pool: ``H_out = floor((H_in + p_t + p_b - k_h) / s_h) + 1``, the same for W;
+        relu and softmax keep the shape. Input channels are taken as 3.
+        """
+        if height < 1 or width < 1:
+            raise ValueError(f"input size must be positive, got {height}x{width}")
+        key = (int(height), int(width))
+        if key not in self._shape_cache:
+            self._shape_cache[key] = self._compute_shapes(*key)
+        return dict(self._shape_cache[key])
+
+    def _compute_shapes(self, height: int, width: int) -> dict[str, tuple[int, int, int]]:
+        shapes: dict[str, tuple[int, int, int]] = {}
+        h, w, c = int(height), int(width), 3
+        for layer in self.weights.layers:
+            if layer.kind in ("conv", "pool"):
+                kh, kw = layer.kernel.shape[:2] if layer.kind == "conv" else layer.size
+                top, bottom, left, right = layer.pad
+                h = _pool_out_size(h, int(kh), int(layer.stride[0]), int(top), int(bottom))
+                w = _pool_out_size(w, int(kw), int(layer.stride[1]), int(left), int(right))
+                if layer.kind == "conv":
+                    c = layer.out_channels
+            if h < 1 or w < 1:
+                break
+            shapes[layer.name] = (h, w, c)
+        return shapes
+
+    # ----------------------------------------------------------------------------------------
+    # the forward pass
+
+    def __call__(self, x: tf.Tensor | np.ndarray, layers: Iterable[str]) -> dict[str, tf.Tensor]:
+        """Run the network up to the deepest requested layer.
+
+        Parameters
+        ----------
+        x : (N, H, W, C) float32 tensor or array
+            A preprocessed batch (`vgg_mat.preprocess`: RGB minus the mean pixel, 0-255 scale).
+        layers : iterable of str
+            Layer names wanted: the file's (``"relu4_2"``) or Keras' (``"block4_conv2"``).
+
+        Returns
+        -------
+        dict of str to tf.Tensor
+            ``{name as asked: activation (N, H_l, W_l, C_l)}``, in the order asked.
+
+        Raises
+        ------
+        ValueError
+            Unknown layer name, wrong input rank/channels, or an input too small for a layer.
+        """
+        if isinstance(layers, str):
+            layers = [layers]
+        asked = list(layers)
+        wanted = {name: self.resolve(name) for name in asked}
+        if not wanted:
+            raise ValueError(f"ask for at least one layer; valid names: {', '.join(self.names)}")
+        deepest = max(self._index[name] for name in wanted.values())
+        x = tf.convert_to_tensor(x, dtype=tf.float32)
+        self._check_input(x, deepest)
+        needed = set(wanted.values())
+        outputs: dict[str, tf.Tensor] = {}
+        for i in range(deepest + 1):
+            x = self._ops[i](x)
+            name = self.names[i]
+            if name in needed:
+                outputs[name] = x
+        return {name: outputs[file_name] for name, file_name in wanted.items()}
+
+    def _check_input(self, x: tf.Tensor, deepest: int) -> None:
+        if x.shape.rank != 4:
+            raise ValueError(
+                f"VGG input must be a batch (N, H, W, C), got shape {tuple(x.shape)}; "
+                "use vgg_mat.preprocess(image, weights) to add the batch axis"
+            )
+        first = self.weights.layers[0]
+        channels = x.shape[3]
+        if first.kind == "conv" and channels is not None and channels != first.kernel.shape[2]:
+            raise ValueError(
+                f"VGG input has {channels} channels, {first.name} expects "
+                f"{first.kernel.shape[2]} (RGB)"
+            )
+        h, w = x.shape[1], x.shape[2]
+        if h is not None and w is not None:
+            shapes = self.output_shapes(h, w)
+            last = self.names[deepest]
+            if last not in shapes:
+                raise ValueError(
+                    f"a {h}x{w} input is too small to reach layer {last!r} "
+                    f"(the deepest it reaches is {list(shapes)[-1] if shapes else 'none'}); "
+                    "use a larger image or a shallower layer"
+                )
