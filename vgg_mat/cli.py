@@ -1,0 +1,219 @@
+"""The `vgg-mat` command line: inspect, verify and write VGG weight files.
+
+One `argparse` sub-parser and one ``_cmd_<name>(args) -> int`` function per subcommand; add a
+subcommand by adding both (see `_build_parser`). Bad input (a broken file, a bad argument, an
+existing output) prints one line on stderr and exits with status 2, never a traceback.
+
+Exit status: 0 success; 1 `verify` on a readable file that is not an official one; 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from vgg_mat.matfile import OFFICIAL_FILES, UNVERIFIED, check_file, file_md5, load
+from vgg_mat.synthetic import LAYOUTS, write_synthetic
+from vgg_mat.weights import MatFileError, VGGWeights
+
+
+class UsageError(ValueError):
+    """Bad command-line input that argparse cannot catch (e.g. an output that exists)."""
+
+
+def _format_ints(values) -> str:
+    return "-" if values is None else " ".join(str(v) for v in values)
+
+
+def layer_table(weights: VGGWeights) -> list[str]:
+    """Lines of a fixed-width table: index, name, kind, kernel shape, stride, pad, params.
+
+    Parameters
+    ----------
+    weights : VGGWeights
+        Loaded weights.
+
+    Returns
+    -------
+    list of str
+        A header line, then one line per layer in file order. A conv's kernel is
+        ``KHxKWxC_inxC_out`` and its params ``KH*KW*C_in*C_out + C_out``; a pool shows its
+        method and window.
+    """
+    lines = [
+        f"{'#':>3}  {'name':<8} {'kind':<7} {'kernel/window':<16} {'stride':<7} "
+        f"{'pad':<9} {'params':>12}"
+    ]
+    for index, layer in enumerate(weights.layers):
+        if layer.kind == "conv":
+            shape = "x".join(str(d) for d in layer.kernel.shape)
+        elif layer.kind == "pool":
+            shape = f"{layer.method} {layer.size[0]}x{layer.size[1]}"
+        else:
+            shape = "-"
+        params = f"{layer.num_params:,}" if layer.kind == "conv" else "-"
+        lines.append(
+            f"{index:>3}  {layer.name:<8} {layer.kind:<7} {shape:<16} "
+            f"{_format_ints(layer.stride):<7} {_format_ints(layer.pad):<9} {params:>12}"
+        )
+    return lines
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    """``vgg-mat inspect FILE``: layout, checksum, label, layer table, totals, metadata."""
+    weights = load(args.file)
+    print(f"file:         {weights.source}")
+    print(f"label:        {weights.label}")
+    print(f"layout:       {weights.layout}")
+    print(f"checksum:     {weights.checksum}")
+    print(f"layers:       {len(weights.layers)}")
+    print()
+    for line in layer_table(weights):
+        print(line)
+    print()
+    print(f"total parameters: {weights.num_params:,}")
+    mean = (
+        "none (no metadata in the file)"
+        if weights.mean_rgb is None
+        else "RGB " + " ".join(f"{v:.3f}" for v in weights.mean_rgb)
+    )
+    print(f"mean pixel:       {mean}")
+    print(f"classes:          {len(weights.class_ids)}")
+    size = "unknown" if weights.input_size is None else "x".join(map(str, weights.input_size))
+    print(f"input size:       {size}")
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    """``vgg-mat verify FILE``: size and MD5 against the published files (0 official, 1 not)."""
+    path = Path(args.file)
+    size = check_file(path)  # missing, HTML, git-lfs, truncated ... -> MatFileError (exit 2)
+    md5 = file_md5(path)
+    print(f"file: {path}")
+    print(f"size: {size:,} bytes")
+    print(f"md5:  {md5}")
+    for entry in OFFICIAL_FILES.values():
+        if md5.lower() == entry.md5.lower() and (entry.size is None or entry.size == size):
+            print(f"result: {entry.status} (size and MD5 match the published file)")
+            return 0
+    expected = "; ".join(
+        f"{entry.status}: "
+        + ("size unknown" if entry.size is None else f"{entry.size:,} bytes")
+        + f", MD5 {entry.md5}"
+        for entry in OFFICIAL_FILES.values()
+    )
+    print(f"result: {UNVERIFIED} (not a published file; expected {expected})")
+    return 1
+
+
+def _cmd_synthetic(args: argparse.Namespace) -> int:
+    """``vgg-mat synthetic OUT``: write a miniature with random weights (refuses to overwrite)."""
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise UsageError(f"{out}: already exists; pass --force to overwrite it")
+    if not out.parent.is_dir():
+        raise UsageError(f"{out.parent}: no such folder for the output; create it first")
+    write_synthetic(
+        out,
+        layout=args.layout,
+        width_divisor=args.width_divisor,
+        num_classes=args.num_classes,
+        seed=args.seed,
+    )
+    print(
+        f"wrote {out} ({out.stat().st_size:,} bytes): SYNTHETIC RANDOM WEIGHTS, layout "
+        f"{args.layout}, width divisor {args.width_divisor}, {args.num_classes} classes, "
+        f"seed {args.seed}"
+    )
+    return 0
+
+
+def _int_at_least(minimum: int):
+    """An argparse type: an integer >= `minimum`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text}")
+        return value
+
+    return parse
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vgg-mat",
+        description="Inspect, verify and write MatConvNet VGG weight files "
+        "(imagenet-vgg-verydeep-19.mat).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    inspect = commands.add_parser("inspect", help="show the layers and metadata of a .mat file")
+    inspect.add_argument("file", help="the .mat file")
+    inspect.set_defaults(handler=_cmd_inspect)
+
+    verify = commands.add_parser(
+        "verify", help="check size and MD5 against the published files (exit 0 if official)"
+    )
+    verify.add_argument("file", help="the .mat file")
+    verify.set_defaults(handler=_cmd_verify)
+
+    synthetic = commands.add_parser(
+        "synthetic", help="write a miniature with the real structure and random weights"
+    )
+    synthetic.add_argument("out", help="output .mat file")
+    synthetic.add_argument("--layout", choices=LAYOUTS, default="2016")
+    synthetic.add_argument(
+        "--width-divisor", type=_int_at_least(1), default=1, help="divide channel widths (1: full)"
+    )
+    synthetic.add_argument(
+        "--num-classes", type=_int_at_least(2), default=1000, help="fc8 outputs (>= 2)"
+    )
+    synthetic.add_argument("--seed", type=int, default=0)
+    synthetic.add_argument("--force", action="store_true", help="overwrite an existing OUT")
+    synthetic.set_defaults(handler=_cmd_synthetic)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `vgg-mat` with `argv` (default ``sys.argv[1:]``); return the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Command-line arguments without the program name.
+
+    Returns
+    -------
+    int
+        0 on success, 1 when `verify` finds a readable but unofficial file, 2 for bad input
+        (one line on stderr, no traceback).
+    """
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed usage and the error
+        return int(exc.code or 0)
+    try:
+        return args.handler(args)
+    except BrokenPipeError:  # e.g. `vgg-mat inspect FILE | head`: stop quietly
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (interpreter exit flushes it)
+        return 1
+    except (MatFileError, OSError, ValueError) as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"vgg-mat {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"vgg-mat {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
