@@ -91,12 +91,12 @@ def line_integral_convolution(texture: Array, vx: Array, vy: Array, length: int)
 def antialiased_bands(phase: Array) -> Array:
     """Square wave of ``phase`` (in cycles, (H, W)): 1 where ``sin(2 pi phase) > 0``, else 0.
 
-    The edge is antialiased over one pixel using the signed distance to it, approximated as
-    ``sin(2 pi phase) / |2 pi grad(phase)|``: ``b = clip(1/2 + d/2, 0, 1)``.
+    The edge is antialiased like a 1 px box filter, using the signed distance ``d`` (px) to it,
+    approximated as ``d = sin(2 pi phase) / |2 pi grad(phase)|``: ``b = clip(1/2 + d, 0, 1)``.
     """
     gy, gx = np.gradient(phase)
     distance = np.sin(2 * np.pi * phase) / (2 * np.pi * np.hypot(gy, gx) + 1e-9)
-    return np.clip(0.5 + 0.5 * distance, 0.0, 1.0)
+    return np.clip(0.5 + distance, 0.0, 1.0)
 
 
 def to_uint8(image: Array) -> Array:
@@ -131,10 +131,11 @@ def make_swirls(seed: int = 7, size: tuple[int, int] = (384, 512)) -> Array:
     Stream function ``psi = 25 sin(y/60 + x/140) + sum_i 2 a_i r_i exp(-|p - c_i|^2 / 2 r_i^2)
     + 10 n_30``; flow ``v = (d psi/dy, -d psi/dx) / |.|`` (divergence free, so it circles the
     vortices). Paint: a scene value (0.3 + halos round each vortex + 0.13 n_20) plus dab noise
-    0.16 n_2.5 quantised to the 7-colour night palette, times (1 + 0.18 n_1.2) bristle noise;
-    smeared by LIC over 22 px each way; then lit from the top left (impasto) by the Sobel
-    gradient of the blurred luminance, ``out *= 1 + 0.45 (d_x + d_y) L``, and contrast stretched
-    between the 0.5th and 99.5th percentiles. ``n_s`` is ``smooth_noise`` of width ``s``.
+    0.2 n_3 quantised to the 7-colour night palette, times (1 + 0.5 w) bristle noise (``w``
+    white, N(0, 1) per pixel); smeared by LIC over 16 px each way; then lit from the top left
+    (impasto) by the Sobel gradient of the luminance blurred by 0.6 px,
+    ``out *= 1 + 0.45 (d_x + d_y) L``, and contrast stretched between the 0.5th and 99.5th
+    percentiles. ``n_s`` is ``smooth_noise`` of width ``s`` px.
     """
     rng = np.random.default_rng(seed)
     H, W = size
@@ -153,12 +154,13 @@ def make_swirls(seed: int = 7, size: tuple[int, int] = (384, 512)) -> Array:
 
     colours = palette("#0a163c", "#193278", "#2d5aaa", "#5f91cd", "#aac3c8", "#ebcd5a", "#faeba0")
     scene = 0.3 + 0.13 * smooth_noise(rng, (H, W), 20) + 0.6 * halo
-    dabs = scene + 0.16 * smooth_noise(rng, (H, W), 2.5)
+    dabs = scene + 0.2 * smooth_noise(rng, (H, W), 3.0)
     index = np.clip(np.round(dabs * (len(colours) - 1)), 0, len(colours) - 1).astype(int)
-    paint = colours[index] * (1.0 + 0.18 * smooth_noise(rng, (H, W), 1.2))[..., None]
+    bristles = 0.5 * rng.standard_normal((H, W))
+    paint = colours[index] * (1.0 + bristles)[..., None]
 
-    strokes = line_integral_convolution(paint, vx, vy, length=22)  # (H, W, 3)
-    luminance = ndimage.gaussian_filter(strokes.mean(axis=2), 0.8)
+    strokes = line_integral_convolution(paint, vx, vy, length=16)  # (H, W, 3)
+    luminance = ndimage.gaussian_filter(strokes.mean(axis=2), 0.6)
     relief = ndimage.sobel(luminance, axis=0) + ndimage.sobel(luminance, axis=1)
     image = strokes * (1.0 + 0.45 * relief)[..., None]
     lo, hi = np.percentile(image, [0.5, 99.5])
