@@ -132,7 +132,7 @@ def make_swirls(seed: int = 7, size: tuple[int, int] = (384, 512)) -> Array:
     + 10 n_30``; flow ``v = (d psi/dy, -d psi/dx) / |.|`` (divergence free, so it circles the
     vortices). Paint: a scene value (0.3 + halos round each vortex + 0.13 n_20) plus dab noise
     0.2 n_3 quantised to the 7-colour night palette, times (1 + 0.5 w) bristle noise (``w``
-    white, N(0, 1) per pixel); smeared by LIC over 16 px each way; then lit from the top left
+    white, N(0, 1) per pixel); smeared by LIC over 16 px each way; then lit along the diagonal
     (impasto) by the Sobel gradient of the luminance blurred by 0.6 px,
     ``out *= 1 + 0.45 (d_x + d_y) L``, and contrast stretched between the 0.5th and 99.5th
     percentiles. ``n_s`` is ``smooth_noise`` of width ``s`` px.
