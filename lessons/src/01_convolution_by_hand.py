@@ -1,0 +1,483 @@
+# %% [markdown]
+# # Lesson 1: Images as tensors, and convolution by hand
+#
+# **The question.** When you call `tf.nn.conv2d(x, W, strides, padding)`, can you predict every
+# number and every shape that comes out?
+#
+# By the end you will have written a convolution as four nested loops, checked it digit for
+# digit against TensorFlow and against the layer VGG-19 uses in this project, and learnt the
+# three facts people most often get wrong:
+#
+# 1. `tf.nn.conv2d` computes a **cross-correlation**: the kernel is *not* flipped.
+# 2. The output size is $o = \lfloor (i + p_{before} + p_{after} - k)/s \rfloor + 1$.
+# 3. TensorFlow's `"SAME"` padding puts the odd extra pixel at the **bottom/right**.
+#
+# **Prerequisites.** numpy indexing and broadcasting; matrices. No neural-network background.
+#
+# **Expected run time.** About 10 seconds on 2 CPU cores (most of it is importing TensorFlow).
+# Needs neither the VGG-19 weights file nor the `nst` package.
+
+# %%
+# %load_ext autoreload
+# %autoreload 2
+import inspect
+
+import matplotlib.pyplot as plt
+import numpy as np
+import scipy.signal
+import tensorflow as tf
+from matplotlib.patches import Rectangle
+
+from vgg_mat import VGG, Layer, VGGWeights, geometry
+
+np.set_printoptions(precision=4, suppress=True)
+print("TensorFlow", tf.__version__, "| numpy", np.__version__)
+
+# %% [markdown]
+# ## 1. Images are tensors
+#
+# A colour photo is an array of shape $(H, W, 3)$: rows, columns, and the red, green and blue
+# intensities (0-255 as `uint8`). matplotlib ships a photo of Grace Hopper, so this works
+# offline.
+#
+# TensorFlow stores a *batch* of images as **NHWC** = (batch, height, width, channels), and a
+# convolution kernel as **HWIO** = (kernel height, kernel width, input channels, output
+# channels). PyTorch and CS231n use NCHW and OIHW instead; converting is a `transpose`, and we
+# will do it in section 7.
+
+# %%
+photo = plt.imread(plt.matplotlib.cbook.get_sample_data("grace_hopper.jpg"))
+print("photo:", photo.shape, photo.dtype, "min", photo.min(), "max", photo.max())
+batch = photo[np.newaxis].astype(np.float32)  # NHWC with N = 1
+print("batch (NHWC):", batch.shape)
+assert photo.shape == (600, 512, 3) and photo.dtype == np.uint8
+assert batch.shape == (1, 600, 512, 3)
+
+fig, axes = plt.subplots(1, 4, figsize=(12, 3.4))
+axes[0].imshow(photo)
+axes[0].set_title("RGB photo (600, 512, 3)")
+for c, (ax, name, cmap) in enumerate(zip(axes[1:], "RGB", ["Reds", "Greens", "Blues"],
+                                         strict=True)):
+    ax.imshow(photo[:, :, c], cmap=cmap)
+    ax.set_title(f"channel {c} = {name}: photo[:, :, {c}]")
+for ax in axes:
+    ax.axis("off")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 2. The idea: slide a kernel, multiply, add
+#
+# A convolution layer with kernel $W$ of shape $(K_H, K_W, C_{in}, C_{out})$, bias $b$,
+# stride $s$ and zero padding computes, for every output position $(i, j)$ and output channel
+# $o$,
+#
+# $$ y_{i,j,o} = b_o + \sum_{u=0}^{K_H-1} \sum_{v=0}^{K_W-1} \sum_{c=0}^{C_{in}-1}
+#    \tilde x_{\,i s + u,\; j s + v,\; c} \; W_{u, v, c, o} $$
+#
+# where $\tilde x$ is the zero-padded input. This is **cross-correlation**: the kernel is laid
+# over the input as it is. A *true* convolution (the one in signal-processing textbooks) would
+# use $W_{K_H-1-u,\,K_W-1-v}$, the kernel flipped in both directions. Deep-learning libraries
+# call cross-correlation "convolution"; since the kernel is learnt, nobody needs the flip.
+#
+# Here is the equation, as four loops, written in this notebook on purpose (it is slow;
+# it is meant to be read).
+
+# %%
+def conv2d_naive(x, w, b=None, stride=1, pad=(0, 0, 0, 0)):
+    """Cross-correlation of x (H, W, C_in) with w (KH, KW, C_in, C_out): loops only.
+
+    pad = (top, bottom, left, right) zero padding, stride = s (same for both axes).
+    """
+    top, bottom, left, right = pad
+    xp = np.pad(x, ((top, bottom), (left, right), (0, 0)))
+    kh, kw, c_in, c_out = w.shape
+    h_out = (xp.shape[0] - kh) // stride + 1
+    w_out = (xp.shape[1] - kw) // stride + 1
+    y = np.zeros((h_out, w_out, c_out), dtype=np.result_type(x, w))
+    for i in range(h_out):
+        for j in range(w_out):
+            for o in range(c_out):
+                window = xp[i * stride : i * stride + kh, j * stride : j * stride + kw, :]
+                y[i, j, o] = np.sum(window * w[:, :, :, o])  # sum over u, v, c
+                if b is not None:
+                    y[i, j, o] += b[o]
+    return y
+
+
+# %% [markdown]
+# ## 3. A worked example you can check by hand
+#
+# Dumoulin & Visin's *A guide to convolution arithmetic* (2016) draws its numeric figures
+# from `np.random.seed(1234)`. We rebuild them exactly: a 5x5 input with values 0-3 and a
+# 3x3 kernel with values 0-2.
+
+# %%
+# numpy's legacy global generator on purpose: it is what the paper's figures were drawn with
+np.random.seed(1234)  # noqa: NPY002
+x5 = np.random.randint(0, 4, (5, 5))  # noqa: NPY002
+k3 = np.random.randint(0, 3, (3, 3))  # noqa: NPY002
+print("input\n", x5, "\nkernel\n", k3)
+assert x5.tolist() == [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2],
+                       [2, 0, 0, 0, 1]]
+assert k3.tolist() == [[0, 1, 2], [2, 2, 0], [0, 1, 2]]
+
+# %% [markdown]
+# The top-left output is the window `x5[0:3, 0:3]` times the kernel, summed:
+# $3\cdot0 + 3\cdot1 + 2\cdot2 + 0\cdot2 + 0\cdot2 + 1\cdot0 + 3\cdot0 + 1\cdot1 + 2\cdot2 = 12$.
+# Do one more by hand (the centre one, 17) before running the next cell.
+
+# %%
+top_left = int(np.sum(x5[0:3, 0:3] * k3))
+print("top-left by hand:", top_left)
+assert top_left == 12
+
+valid = conv2d_naive(x5[:, :, None], k3[:, :, None, None])[:, :, 0]
+print("VALID output (naive loops)\n", valid)
+DUMOULIN_VALID = [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
+assert valid.tolist() == DUMOULIN_VALID  # integers: exact equality
+
+# %% [markdown]
+# ### Annotated grids
+#
+# Numbers are easier to follow written in the cells. The window that produced the output at
+# row 1, column 2 (value 19) is outlined.
+
+# %%
+def annotated_grid(ax, a, title, cmap="Blues", fmt="{:g}"):
+    """Draw a 2-D array as a heatmap with each value written in its cell."""
+    a = np.asarray(a)
+    ax.imshow(a, cmap=cmap, vmin=min(a.min(), 0), vmax=max(a.max(), 1))
+    for (r, c), value in np.ndenumerate(a):
+        ax.text(c, r, fmt.format(value), ha="center", va="center", fontsize=11,
+                color="white" if value > 0.6 * a.max() else "black")
+    ax.set_xticks(range(a.shape[1]))
+    ax.set_yticks(range(a.shape[0]))
+    ax.set_title(title)
+
+
+# %% tags=["gallery"]
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), gridspec_kw={"width_ratios": [5, 3, 3]})
+annotated_grid(axes[0], x5, "input x (5x5)")
+axes[0].add_patch(Rectangle((2 - 0.5, 1 - 0.5), 3, 3, fill=False, lw=3, ec="crimson"))
+annotated_grid(axes[1], k3, "kernel W (3x3)", cmap="Greens")
+annotated_grid(axes[2], valid, "output y, VALID (3x3)", cmap="Oranges")
+axes[2].add_patch(Rectangle((2 - 0.5, 1 - 0.5), 1, 1, fill=False, lw=3, ec="crimson"))
+fig.suptitle("y[1, 2] = sum(x[1:4, 2:5] * W) = 19   (Dumoulin & Visin's seed-1234 example)")
+plt.tight_layout()
+plt.show()
+assert int(np.sum(x5[1:4, 2:5] * k3)) == valid[1, 2] == 19
+
+# %% [markdown]
+# ### The sliding window, step by step
+#
+# Each output cell is one position of the window. With stride 1 and no padding, a $k$-wide
+# window fits $i - k + 1$ times along an axis of length $i$: here $5 - 3 + 1 = 3$.
+
+# %%
+fig, axes = plt.subplots(1, 9, figsize=(14, 1.9))
+for ax, (r, c) in zip(axes, np.ndindex(3, 3), strict=True):
+    ax.imshow(np.zeros((5, 5)), cmap="Greys", vmin=0, vmax=1)
+    ax.add_patch(Rectangle((c - 0.5, r - 0.5), 3, 3, color="tab:blue", alpha=0.4))
+    ax.set_title(f"y[{r},{c}] = {valid[r, c]}", fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 4. TensorFlow agrees, and it is cross-correlation
+#
+# `tf.nn.conv2d` wants NHWC input and HWIO kernels, so we add a batch axis and the two channel
+# axes. A true convolution (`scipy.signal.convolve2d`) gives different numbers; it equals
+# cross-correlation with the kernel flipped up-down and left-right.
+
+# %%
+x_nhwc = x5[None, :, :, None].astype(np.float32)  # (1, 5, 5, 1)
+w_hwio = k3[:, :, None, None].astype(np.float32)  # (3, 3, 1, 1)
+tf_valid = tf.nn.conv2d(x_nhwc, w_hwio, strides=1, padding="VALID").numpy()[0, :, :, 0]
+print("tf.nn.conv2d VALID\n", tf_valid)
+assert tf_valid.tolist() == DUMOULIN_VALID
+
+true_conv = scipy.signal.convolve2d(x5, k3, mode="valid")
+print("true convolution (kernel flipped)\n", true_conv)
+assert true_conv.tolist() == [[18, 20, 19], [10, 9, 17], [11, 8, 14]]
+assert true_conv.tolist() != DUMOULIN_VALID  # it really is a different operation
+flipped = k3[::-1, ::-1]
+assert conv2d_naive(x5[:, :, None], flipped[:, :, None, None])[:, :, 0].tolist() == (
+    true_conv.tolist()
+)
+assert scipy.signal.correlate2d(x5, k3, mode="valid").tolist() == DUMOULIN_VALID
+
+# %% [markdown]
+# ## 5. The library's convolution layer
+#
+# In this project, VGG-19 is a walk over the layers read from the `.mat` file; each conv layer
+# becomes `tf.nn.bias_add(tf.nn.conv2d(x, W, stride, explicit pad), b)`. Here is the real
+# source (shown, not pasted, so this lesson can never drift from the code):
+
+# %%
+print(inspect.getsource(VGG._conv_op))
+
+# %% [markdown]
+# We can build a one-layer "network" from a hand-made `Layer` record (the same record type
+# `vgg_mat.load` fills from the file) and compare it with our loops. This time the input has
+# 3 channels, there are 2 output channels, a bias, stride 2 and asymmetric padding, so every
+# index of the equation is exercised. The library computes in float32, the loops in float64:
+# the tolerance is `rtol=1e-5`.
+
+# %%
+rng = np.random.RandomState(0)
+x = rng.uniform(-1, 1, (7, 6, 3))
+w = rng.uniform(-1, 1, (3, 3, 3, 2))
+b = np.array([0.5, -1.0])
+layer = Layer("conv_toy", "conv", kernel=w.astype(np.float32), bias=b.astype(np.float32),
+              stride=(2, 2), pad=(1, 0, 0, 1))
+toy_net = VGG(VGGWeights((layer,), source="lesson 1 hand-made layer"))
+library = toy_net(x[None].astype(np.float32), ["conv_toy"])["conv_toy"].numpy()[0]
+naive = conv2d_naive(x, w, b, stride=2, pad=(1, 0, 0, 1))
+print("library output shape", library.shape, "| naive", naive.shape)
+# H: floor((7 + 1 + 0 - 3) / 2) + 1 = 3;  W: floor((6 + 0 + 1 - 3) / 2) + 1 = 3
+expected_shape = (geometry.conv_output_size(7, 3, (1, 0), 2),
+                  geometry.conv_output_size(6, 3, (0, 1), 2), 2)
+assert library.shape == naive.shape == expected_shape == (3, 3, 2)
+np.testing.assert_allclose(library, naive, rtol=1e-5, atol=1e-5)
+print("max |library - naive| =", np.abs(library - naive).max())
+
+# %% [markdown]
+# ## 6. Output sizes
+#
+# Along one axis, a window of size $k$, dilated by $d$ (it then spans $k + (k-1)(d-1)$
+# pixels), slides over an input of length $i$ padded by $p_{before} + p_{after}$ zeros in
+# steps of $s$. The number of positions is
+#
+# $$ o = \left\lfloor \frac{i + p_{before} + p_{after} - k - (k-1)(d-1)}{s} \right\rfloor + 1 .$$
+#
+# `vgg_mat.geometry.conv_output_size` is that line of code:
+
+# %%
+print(inspect.getsource(geometry.conv_output_size).split('"""')[-1])
+
+# %% [markdown]
+# The eight cases below are Dumoulin & Visin's figures. Each is checked three ways: the
+# formula by hand in the notebook, the library, and the shape TensorFlow actually produces.
+
+# %%
+cases = [  # (i, k, p, s, d) -> o
+    ((4, 3, 0, 1, 1), 2), ((5, 4, 2, 1, 1), 6), ((5, 3, 1, 1, 1), 5), ((5, 3, 2, 1, 1), 7),
+    ((5, 3, 0, 2, 1), 2), ((5, 3, 1, 2, 1), 3), ((6, 3, 1, 2, 1), 3), ((7, 3, 0, 1, 2), 3),
+]
+print(" i  k  p  s  d |  o")
+for (i, k, p, s, d), expected in cases:
+    by_hand = (i + 2 * p - k - (k - 1) * (d - 1)) // s + 1
+    library_o = geometry.conv_output_size(i, k, p, s, d=d)
+    tf_o = tf.nn.conv2d(np.ones((1, i, i, 1), np.float32), np.ones((k, k, 1, 1), np.float32),
+                        strides=s, padding=[[0, 0], [p, p], [p, p], [0, 0]],
+                        dilations=d).shape[1]
+    print(f"{i:2d} {k:2d} {p:2d} {s:2d} {d:2d} | {by_hand:2d}")
+    assert by_hand == library_o == tf_o == expected, (i, k, p, s, d)
+
+# %% [markdown]
+# ## 7. TensorFlow's `"SAME"` rule
+#
+# `padding="SAME"` does not mean "pad by $\lfloor k/2 \rfloor$". It means: choose the output
+# size $o = \lceil i/s \rceil$, then pad just enough,
+#
+# $$ p_{total} = \max\big((o-1)s + k - i,\; 0\big), \quad
+#    p_{before} = \lfloor p_{total}/2 \rfloor, \quad p_{after} = p_{total} - p_{before}. $$
+#
+# When $p_{total}$ is odd, the extra zero goes to the **bottom/right**. Caffe and MatConvNet
+# (whose file we load) always pad symmetrically, which is why the project's VGG uses the
+# file's explicit pads, never `"SAME"`.
+
+# %%
+print(inspect.getsource(geometry.same_padding).split('"""')[-1])
+for (i, k, s), expected in [((6, 3, 2), (3, (0, 1))), ((5, 3, 2), (3, (1, 1))),
+                            ((7, 2, 2), (4, (0, 1)))]:
+    o, pads = geometry.same_padding(i, k, s)
+    tf_o = tf.nn.conv2d(np.ones((1, i, i, 1), np.float32), np.ones((k, k, 1, 1), np.float32),
+                        strides=s, padding="SAME").shape[1]
+    print(f"i={i} k={k} s={s}: SAME o={o}, pads (before, after)={pads};"
+          f" VALID o={geometry.conv_output_size(i, k, 0, s)}")
+    assert (o, pads) == expected and tf_o == o
+assert geometry.conv_output_size(7, 2, 0, 2) == 3  # VALID 3 vs SAME 4
+
+# %% [markdown]
+# **Where the odd pixel goes matters.** Take `arange(16)` as a 4x4 image and a 3x3 kernel that
+# only picks its centre pixel, stride 2. `"SAME"` pads (0, 1): no padding on top, so the
+# windows are centred on pixels (1, 1), (1, 3), (3, 1), (3, 3). Symmetric padding of 1 (what
+# Caffe would do) centres them on (0, 0), (0, 2), (2, 0), (2, 2): a different half of the
+# image.
+
+# %%
+image16 = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+centre_tap = np.zeros((3, 3, 1, 1), np.float32)
+centre_tap[1, 1] = 1
+same = tf.nn.conv2d(image16, centre_tap, strides=2, padding="SAME").numpy()[0, :, :, 0]
+symmetric = tf.nn.conv2d(image16, centre_tap, strides=2,
+                         padding=[[0, 0], [1, 1], [1, 1], [0, 0]]).numpy()[0, :, :, 0]
+print("SAME\n", same, "\nsymmetric pad 1\n", symmetric)
+assert same.tolist() == [[5, 7], [13, 15]]
+assert symmetric.tolist() == [[0, 2], [8, 10]]
+assert geometry.same_padding(4, 3, 2) == (2, (0, 1))
+
+# %% [markdown]
+# ### Where does `"SAME"` padding change the output?
+#
+# Only where the window hangs over the border. Convolve a 3x3 averaging kernel over a crop of
+# the photo with `"SAME"`, and compare with the answer we would get if the image went on
+# (convolve the larger image, then crop): they differ only on a one-pixel ring.
+
+# %%
+grey = photo.astype(np.float32).mean(axis=2)
+box = np.full((3, 3, 1, 1), 1 / 9, np.float32)
+crop = grey[200:264, 200:264]
+same_crop = tf.nn.conv2d(crop[None, :, :, None], box, 1, "SAME").numpy()[0, :, :, 0]
+context = grey[199:265, 199:265]  # one extra pixel all round: no padding needed
+true_crop = tf.nn.conv2d(context[None, :, :, None], box, 1, "VALID").numpy()[0, :, :, 0]
+changed = np.abs(same_crop - true_crop) > 1e-3
+interior = np.zeros_like(changed)
+interior[1:-1, 1:-1] = True
+assert not changed[interior].any() and changed[~interior].mean() > 0.9
+
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
+axes[0].imshow(crop, cmap="gray")
+axes[0].set_title("64x64 crop")
+axes[1].imshow(same_crop, cmap="gray")
+axes[1].set_title("3x3 mean, SAME")
+axes[2].imshow(np.abs(same_crop - true_crop), cmap="magma")
+axes[2].set_title("|SAME - true|: only the border ring")
+for ax in axes:
+    ax.axis("off")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 8. Hand-made filters: what a kernel detects
+#
+# A kernel responds most where the image looks like it. A 5x5 image with a white vertical
+# line in column 2, and two filters: a vertical-line detector (each row $[-1, 2, -1]$) and its
+# transpose, a horizontal-line detector.
+
+# %%
+line = np.zeros((5, 5))
+line[:, 2] = 1
+vertical = np.array([[-1, 2, -1]] * 3, dtype=float)
+horizontal = vertical.T
+
+
+def correlate(img, k, padding):
+    """One-channel helper around tf.nn.conv2d (float64)."""
+    return tf.nn.conv2d(img[None, :, :, None], k[:, :, None, None], 1, padding).numpy()[0, :, :, 0]
+
+
+v_valid, v_same = correlate(line, vertical, "VALID"), correlate(line, vertical, "SAME")
+h_valid = correlate(line, horizontal, "VALID")
+print("vertical filter, VALID\n", v_valid, "\nvertical filter, SAME\n", v_same)
+print("horizontal filter, VALID\n", h_valid)
+assert (v_valid == [-3, 6, -3]).all()  # every row
+assert v_same[0].tolist() == v_same[-1].tolist() == [0, -2, 4, -2, 0]
+assert (v_same[1:-1] == [0, -3, 6, -3, 0]).all()
+assert (h_valid == 0).all()
+
+step = np.zeros((4, 6))
+step[:, 3:] = 1
+sobel_x = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)
+edges = correlate(step, sobel_x, "VALID")
+print("Sobel-x on a step\n", edges)
+assert edges.tolist() == [[0, 4, 4, 0], [0, 4, 4, 0]]
+np.testing.assert_array_equal(conv2d_naive(step[:, :, None], sobel_x[:, :, None, None])[:, :, 0],
+                              edges)
+
+# %% [markdown]
+# On the photo, the horizontal-line filter lights up the cap brim, the glasses, the mouth and
+# the ribbon bars; the vertical one lights up the face outline, the lapels and the flag edge.
+# (We show $|y|$, scaled per panel.)
+
+# %% tags=["gallery"]
+responses = {
+    name: np.abs(correlate(grey.astype(np.float64), k, "SAME"))
+    for name, k in [("vertical lines", vertical), ("horizontal lines", horizontal)]
+}
+fig, axes = plt.subplots(1, 3, figsize=(12, 4.6))
+axes[0].imshow(grey, cmap="gray")
+axes[0].set_title("grey photo")
+for ax, (name, r) in zip(axes[1:], responses.items(), strict=True):
+    ax.imshow(r, cmap="inferno", vmax=np.percentile(r, 99.5))
+    ax.set_title(f"|{name} filter|")
+for ax in axes:
+    ax.axis("off")
+plt.tight_layout()
+plt.show()
+assert all(r.shape == grey.shape for r in responses.values())  # SAME, stride 1: same size
+
+# %% [markdown]
+# ## 9. Layouts: the CS231n check, translated to TensorFlow
+#
+# CS231n's assignment checks a convolution with deterministic `linspace` tensors in PyTorch's
+# layouts: input NCHW $(2, 3, 4, 4)$, weights OIHW $(3, 3, 4, 4)$ (3 filters of 3 channels),
+# stride 2, pad 1. To use `tf.nn.conv2d` we transpose the input NCHW $\to$ NHWC (axes
+# `(0, 2, 3, 1)`) and the weights OIHW $\to$ HWIO (axes `(2, 3, 1, 0)`), run, and transpose the
+# result back. Their stored reference values are reproduced to $5 \times 10^{-9}$ (they print
+# 8 decimals), using CS231n's relative error
+# $\max |a - b| / \max(10^{-8}, |a| + |b|)$.
+#
+# With $k = 4$, $s = 2$, $i = 4$, TF `"SAME"` happens to pad exactly (1, 1), so here `"SAME"`
+# equals "pad 1" (compare with the 3x3 case in section 7).
+
+# %%
+def rel_error(a, b):
+    """CS231n's relative error: max |a - b| / max(1e-8, |a| + |b|)."""
+    return np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)))
+
+
+x_nchw = np.linspace(-0.1, 0.5, num=2 * 3 * 4 * 4).reshape(2, 3, 4, 4)
+w_oihw = np.linspace(-0.2, 0.3, num=3 * 3 * 4 * 4).reshape(3, 3, 4, 4)
+bias = np.linspace(-0.1, 0.2, num=3)
+x_nhwc = x_nchw.transpose(0, 2, 3, 1)
+w_hwio = w_oihw.transpose(2, 3, 1, 0)
+print("NCHW", x_nchw.shape, "-> NHWC", x_nhwc.shape, "| OIHW", w_oihw.shape, "-> HWIO",
+      w_hwio.shape)
+out_nhwc = tf.nn.bias_add(
+    tf.nn.conv2d(x_nhwc, w_hwio, strides=2, padding=[[0, 0], [1, 1], [1, 1], [0, 0]]), bias
+).numpy()
+out = out_nhwc.transpose(0, 3, 1, 2)  # back to NCHW
+expected_00 = np.array([[-0.08759809, -0.10987781], [-0.18387192, -0.21092160]])
+expected_12 = np.array([[2.36270298, 2.36904306], [2.38090835, 2.38247847]])
+print("out[0, 0]\n", out[0, 0], "\nout[1, 2]\n", out[1, 2])
+print("rel_error:", rel_error(out[0, 0], expected_00), rel_error(out[1, 2], expected_12))
+np.testing.assert_allclose(out[0, 0], expected_00, rtol=0, atol=5e-9)
+np.testing.assert_allclose(out[1, 2], expected_12, rtol=0, atol=5e-9)
+assert rel_error(out[0, 0], expected_00) < 1e-6
+same_out = tf.nn.bias_add(tf.nn.conv2d(x_nhwc, w_hwio, 2, "SAME"), bias).numpy()
+np.testing.assert_allclose(same_out, out_nhwc, rtol=0, atol=1e-12)
+assert geometry.same_padding(4, 4, 2) == (2, (1, 1))
+np.testing.assert_allclose(conv2d_naive(x_nhwc[1], w_hwio, bias, 2, (1, 1, 1, 1)), out_nhwc[1],
+                           rtol=1e-12, atol=1e-12)
+
+# %% [markdown]
+# ## What to remember
+#
+# - Images are arrays: one photo is $(H, W, 3)$; TensorFlow batches are **NHWC** and kernels
+#   **HWIO** $(K_H, K_W, C_{in}, C_{out})$. PyTorch/CS231n use NCHW and OIHW: one `transpose`.
+# - `tf.nn.conv2d` is **cross-correlation**: $y_{i,j,o} = b_o + \sum_{u,v,c}
+#   \tilde x_{is+u,\,js+v,\,c} W_{u,v,c,o}$. True convolution flips the kernel.
+# - Output size: $o = \lfloor (i + p_{before} + p_{after} - k - (k-1)(d-1))/s \rfloor + 1$
+#   (`vgg_mat.geometry.conv_output_size`).
+# - `"SAME"` means $o = \lceil i/s \rceil$, with the odd padding pixel at the bottom/right
+#   (`vgg_mat.geometry.same_padding`); it is not always "pad $\lfloor k/2 \rfloor$".
+# - A kernel is a template: it responds where the image looks like it (lines, edges).
+# - The project's VGG conv layer is exactly this: `bias_add(conv2d(x, W, stride, pad), b)`
+#   with the file's own symmetric pads.
+#
+# ## Exercises
+#
+# 1. Change `conv2d_naive` to take a `dilation` argument (the window taps are $d$ apart) and
+#    check it against `tf.nn.conv2d(..., dilations=d)` and against
+#    `geometry.conv_output_size(i, k, p, s, d=d)` for $i = 7, k = 3, d = 2$.
+# 2. For which $(i, k, s)$ with $i, k, s \le 8$ does TF `"SAME"` pad asymmetrically? Count them
+#    with `geometry.same_padding`, then explain the pattern in terms of $i \bmod s$ and $k$.
+# 3. Design a 3x3 kernel that responds to the *diagonal* lines of the photo, and show its
+#    response map next to the two above.
+# 4. Write `conv2d_im2col`: stack every window as a row of a matrix and multiply by the kernel
+#    reshaped to $(K_H K_W C_{in}, C_{out})$. Assert it equals `conv2d_naive`, and time both.
