@@ -15,7 +15,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from vgg_mat.matfile import OFFICIAL_FILES, UNVERIFIED, check_file, file_md5, load
+from vgg_mat import matfile
+from vgg_mat.matfile import UNVERIFIED, check_file, file_md5, load
 from vgg_mat.synthetic import LAYOUTS, write_synthetic
 from vgg_mat.weights import MatFileError, VGGWeights
 
@@ -95,7 +96,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     print(f"file: {path}")
     print(f"size: {size:,} bytes")
     print(f"md5:  {md5}")
-    for entry in OFFICIAL_FILES.values():
+    for entry in matfile.OFFICIAL_FILES.values():
         if md5.lower() == entry.md5.lower() and (entry.size is None or entry.size == size):
             print(f"result: {entry.status} (size and MD5 match the published file)")
             return 0
@@ -103,7 +104,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         f"{entry.status}: "
         + ("size unknown" if entry.size is None else f"{entry.size:,} bytes")
         + f", MD5 {entry.md5}"
-        for entry in OFFICIAL_FILES.values()
+        for entry in matfile.OFFICIAL_FILES.values()
     )
     print(f"result: {UNVERIFIED} (not a published file; expected {expected})")
     return 1
