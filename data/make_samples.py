@@ -265,10 +265,13 @@ def make_op_art(seed: int = 0, size: tuple[int, int] = (512, 512)) -> Array:
 
 
 def _pointillist_scene(rng: np.random.Generator, H: int, W: int) -> Array:
-    """The landscape the dots sample: sky, sun, sea, meadow, trees; (H, W, 3) float in [0, 1]."""
+    """The landscape the dots sample: sky, sun, sea, sand, meadow, trees and their shadows.
+
+    Returns an (H, W, 3) float array, roughly in [0, 1].
+    """
     yy, xx = np.mgrid[0:H, 0:W].astype(np.float64)
     u, v = xx / W, yy / H
-    sky = np.stack([0.62 + 0.35 * v, 0.74 + 0.2 * v, 0.95 - 0.2 * v], axis=-1)
+    sky = np.stack([0.45 + 0.5 * v, 0.65 + 0.28 * v, 0.95 - 0.2 * v], axis=-1)
     clouds = np.clip(smooth_noise(rng, (H, W), 18) - 0.6, 0.0, 1.0) * (v < 0.45)
     scene = sky + (np.array([1.0, 0.93, 0.92]) - sky) * clouds[..., None]
     sun = np.exp(-((np.hypot(xx - 0.7 * W, yy - 0.28 * H) / 38.0) ** 4))[..., None]
@@ -283,12 +286,18 @@ def _pointillist_scene(rng: np.random.Generator, H: int, W: int) -> Array:
     sea = sea * (1 - 0.6 * glitter) + np.array([1.0, 0.85, 0.45]) * 0.6 * glitter
     scene = np.where(((v > horizon) & (v < shore))[..., None], sea, scene)
 
+    scene = np.where((v >= shore)[..., None], np.array([0.93, 0.78, 0.52]), scene)  # sand
     shade = 0.5 + 0.5 * smooth_noise(rng, (H, W), 12)[..., None]
     meadow = np.array([0.25, 0.5, 0.12]) + np.array([0.3, 0.25, 0.05]) * shade * (
         1.2 - v[..., None]
     )
-    scene = np.where((v >= shore)[..., None], meadow, scene)
-    for tx, ty, rw, rh in ((90, 250, 42, 72), (150, 272, 30, 55), (420, 282, 36, 62)):
+    scene = np.where((v >= shore + 0.035)[..., None], meadow, scene)
+    trees = ((90, 250, 42, 72), (150, 272, 30, 55), (420, 282, 36, 62))
+    for tx, ty, rw, rh in trees:  # violet-blue shadows cast to the lower left
+        shadow = ((xx - tx + 30) / (1.3 * rw)) ** 2 + ((yy - ty - 1.0 * rh) / (0.22 * rh)) ** 2
+        shaded = 0.5 * scene + np.array([0.06, 0.05, 0.2])
+        scene = np.where((shadow < 1.0)[..., None], shaded, scene)
+    for tx, ty, rw, rh in trees:
         tree = ((xx - tx) / rw) ** 2 + ((yy - ty) / rh) ** 2  # < 1 inside the crown
         lit = np.clip(0.5 + 0.6 * ((xx - tx) / rw + (ty - yy) / rh), 0.0, 1.0)[..., None]
         crown = np.array([0.07, 0.24, 0.1]) + np.array([0.25, 0.3, 0.08]) * lit
