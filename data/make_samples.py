@@ -233,7 +233,7 @@ def make_op_art(seed: int = 0, size: tuple[int, int] = (512, 512)) -> Array:
     Notes
     -----
     Bands: phase ``phi(x, y) = sum_{y' <= y} 1 / s(y') + A(x) sin(2 pi (2.2 u + 0.5 v)
-    + 2.2 sin(2 pi 1.4 v)) / s(y)`` with ``u = x / W``, ``v = y / H``, line period
+    + 2.2 sin(2 pi 1.4 v)) / s(y)`` with ``u = x / 512``, ``v = y / 512``, line period
     ``s = 8 + 14 (1 + cos(2 pi (v - 0.3))) / 2`` px and amplitude ``A = 10 + 18 sin^2(pi u)`` px.
     Sphere (radius 150 px): a 26 px checkerboard drawn on the arc-length coordinates
     ``(dx, dy) asin(rho) / rho``, ``rho = r / R``, so checks shrink towards the rim. Both are
