@@ -373,3 +373,35 @@ def _stream(response, first: bytes, part: Path, mode: str, start: int, total, ur
     finally:
         bar.close()
     return received
+
+
+# ---------------------------------------------------------------------------------------------
+# the `vgg-mat download` subcommand (registered by vgg_mat.cli)
+
+
+def _cmd_download(args) -> int:
+    """``vgg-mat download [--dest PATH] [--url URL]``."""
+    try:
+        path = download(url=args.url, dest=args.dest, progress=not args.no_progress)
+    except (DownloadError, OSError, ValueError) as error:
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"vgg-mat download: error: {message}", file=sys.stderr)
+        return 2
+    print(f"{path} ({path.stat().st_size:,} bytes, size and MD5 verified)")
+    return 0
+
+
+def add_download_command(subparsers) -> None:
+    """Register ``vgg-mat download`` on an argparse sub-parsers object (handler in defaults)."""
+    parser = subparsers.add_parser(
+        "download",
+        help="download imagenet-vgg-verydeep-19.mat (resumable, size + MD5 checked)",
+        description=f"Download {OFFICIAL_URL} ({OFFICIAL_SIZE:,} bytes, MD5 {OFFICIAL_MD5}) "
+        "to --dest (default $VGG_MAT_HOME or ~/.cache/vgg_mat/). Run again to resume an "
+        "interrupted download. A mirror (--url or $VGG_MAT_URL) is accepted only if its MD5 "
+        "matches.",
+    )
+    parser.add_argument("--dest", help="output file or folder (default: the cache)")
+    parser.add_argument("--url", help="a mirror URL (default: $VGG_MAT_URL or the official one)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=_cmd_download)
