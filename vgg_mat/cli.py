@@ -180,6 +180,12 @@ def _build_parser() -> argparse.ArgumentParser:
     synthetic.add_argument("--force", action="store_true", help="overwrite an existing OUT")
     synthetic.set_defaults(handler=_cmd_synthetic)
 
+    from vgg_mat.classify import add_classify_command
+    from vgg_mat.download import add_download_command
+
+    add_download_command(commands)
+    add_classify_command(commands)
+
     return parser
 
 
