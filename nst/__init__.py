@@ -30,6 +30,7 @@ _EXPORTS = {
     "stylize": "optimize",
     "Step": "optimize",
     "StylizeError": "optimize",
+    "StylizeConfig": "config",
     "luminance_transfer": "color",
     "match_color_histogram": "color",
     "sample_content_path": "samples",

@@ -1,0 +1,326 @@
+"""`StylizeConfig`: every setting of one `nst.stylize` run, in one frozen dataclass.
+
+A field left at None means "take it from the preset, else from `DEFAULTS`". `resolve_config`
+fills those in and checks every value, so a resolved config is complete, validated and
+serialisable (``dataclasses.asdict``; an `init` image array is the one exception): it is what the
+CLI prints and what the run manifest records. Variants come from ``dataclasses.replace``.
+
+Precedence, highest first: an explicit field (or keyword of `nst.stylize`), the preset
+(`nst.presets`), `DEFAULTS`.
+
+Layer specs: a list of names gives every layer the weight 1 / (number of layers) (Gatys' w_l =
+1/|L|, the TF tutorial's division by the layer count); a dict ``{name: weight}`` is used as is.
+Keras names (``block4_conv2``) are accepted and resolved to the file's (``relu4_2``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nst.losses import CONTENT_CONVENTIONS, STYLE_CONVENTIONS, TV_KINDS
+from nst.presets import Preset, get_preset
+
+OPTIMIZERS = ("lbfgs", "adam", "sgd")
+INIT_MODES = ("content", "noise", "content+noise", "style")
+POOLING = ("max", "avg")
+
+#: What a field left at None becomes when no preset sets it. Gatys' formulas on our Caffe-scale
+#: network: content relu4_2, style relu1_1..relu5_1 with w_l = 1/5, alpha = 1 and beta = 1e4,
+#: i.e. alpha / (|L| lambda_l) = 1e-4 per layer, inside the range of anishathalye/neural-style's
+#: effective ratios on the same MatConvNet file (curriculum 4.3). No TV. L-BFGS from the content
+#: image. Adam's learning rate 10 is for 0-255 pixels (anish, the MatConvNet blog).
+DEFAULTS: dict[str, Any] = {
+    "iterations": 500,
+    "optimizer": "lbfgs",
+    "learning_rate": 10.0,
+    "beta1": 0.9,
+    "beta2": 0.999,
+    "epsilon": 1e-8,
+    "content_layers": ("relu4_2",),
+    "style_layers": ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"),
+    "content_weight": 1.0,
+    "style_weight": 1e4,
+    "tv_weight": 0.0,
+    "content_convention": "gatys",
+    "style_convention": "gatys",
+    "tv_kind": "l1",
+    "pixel_range": 255.0,
+    "tv_pixel_scale": 1.0,
+    "pooling": "max",
+    "init": "content",
+    "init_noise": 1.0,
+}
+
+
+@dataclass(frozen=True)
+class StylizeConfig:
+    """Every setting of a stylisation. None: from the preset, else from `DEFAULTS`.
+
+    Attributes
+    ----------
+    preset : str or Preset or None
+        A name from `nst.presets.PRESETS` (or a `Preset`) whose settings fill the None fields.
+    iterations : int
+        Optimiser steps (L-BFGS: iterations, each with one or more function evaluations).
+    optimizer : {"lbfgs", "adam", "sgd"}
+        L-BFGS-B (scipy, box-constrained), Adam (Keras' form, clipped to the box) or plain
+        gradient descent (clipped; the Keras example's optimiser, without its lr decay).
+    learning_rate, beta1, beta2, epsilon : float
+        Adam's (and SGD's) step size and Adam's constants, in units of the optimised image
+        (see `pixel_range`).
+    maxcor, maxls : int
+        L-BFGS-B's memory (correction pairs) and maximum evaluations per line search.
+    content_layers, style_layers : sequence of str or mapping of str to float
+        Layers (file or Keras names) and their weights inside their term (see module doc).
+    content_weight, style_weight, tv_weight : float
+        alpha, beta, gamma of ``alpha sum_l c_l L_c,l + beta sum_l w_l E_l + gamma TV`` (>= 0).
+    content_convention, style_convention, tv_kind : str
+        Names from `nst.losses.CONTENT_CONVENTIONS`, `STYLE_CONVENTIONS`, `TV_KINDS`.
+    pixel_range : float
+        The largest pixel value of the image the optimiser works on: 255 (Caffe scale, our
+        network's) or 1 (the [0, 1] images of the TF tutorial). Learning rate, epsilon and the
+        box apply to that image; the network always sees ``image_0_255 - mean``.
+    tv_pixel_scale : float
+        TV is computed on ``tv_pixel_scale * image_0_255`` (1/255 for [0, 1] presets).
+    size : int or None
+        Longer side of the output; the content image is resized to it (None: its own size).
+        Style images are resized to the same longer side.
+    pooling : {"max", "avg"}
+    init : {"content", "noise", "content+noise", "style"}, or a path, or an (H, W, 3) array
+        The starting image; see `nst.optimize.initial_image`.
+    init_noise : float
+        Noise scale on the 0-255 scale: the std of the normal noise around the mean pixel
+        (``"noise"``) or the half-width of the uniform noise added to the content
+        (``"content+noise"``).
+    style_blend : sequence of float or None
+        One weight per style image (>= 0, normalised to sum 1); None: equal weights.
+    seed : int
+        Seeds the noise of the initial image (the only randomness in a run).
+    """
+
+    preset: str | Preset | None = None
+    iterations: int | None = None
+    optimizer: str | None = None
+    learning_rate: float | None = None
+    beta1: float | None = None
+    beta2: float | None = None
+    epsilon: float | None = None
+    maxcor: int = 10
+    maxls: int = 20
+    content_layers: Sequence[str] | Mapping[str, float] | None = None
+    style_layers: Sequence[str] | Mapping[str, float] | None = None
+    content_weight: float | None = None
+    style_weight: float | None = None
+    tv_weight: float | None = None
+    content_convention: str | None = None
+    style_convention: str | None = None
+    tv_kind: str | None = None
+    pixel_range: float | None = None
+    tv_pixel_scale: float | None = None
+    size: int | None = None
+    pooling: str | None = None
+    init: Any = None
+    init_noise: float | None = None
+    style_blend: Sequence[float] | None = None
+    seed: int = 0
+
+
+def _from_preset(preset: Preset) -> dict[str, Any]:
+    """The `StylizeConfig` fields a `Preset` sets."""
+    return {
+        "iterations": preset.iterations,
+        "optimizer": preset.optimizer,
+        "learning_rate": preset.learning_rate,
+        "beta1": preset.adam_betas[0],
+        "beta2": preset.adam_betas[1],
+        "epsilon": preset.adam_epsilon,
+        "content_layers": dict(
+            zip(preset.content_layers, preset.content_layer_weights, strict=True)
+        ),
+        "style_layers": dict(zip(preset.style_layers, preset.style_layer_weights, strict=True)),
+        "content_weight": preset.content_weight,
+        "style_weight": preset.style_weight,
+        "tv_weight": preset.tv_weight,
+        "content_convention": preset.content_convention,
+        "style_convention": preset.style_convention,
+        "tv_kind": preset.tv_kind,
+        "pixel_range": float(preset.pixel_range[1]),
+        "tv_pixel_scale": preset.tv_pixel_scale,
+        "size": preset.image_size,
+        "pooling": preset.pooling,
+        "init": preset.init,
+        "init_noise": preset.init_noise,
+    }
+
+
+def _layer_dict(value: Any, argument: str, names: Sequence[str] | None) -> dict[str, float]:
+    """A layer spec as ``{file name: weight}``; ValueError naming `argument` otherwise."""
+    from vgg_mat.network import resolve_layer
+
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, Mapping):
+        items = list(value.items())
+    elif isinstance(value, Sequence):
+        items = [(name, 1.0 / len(value)) for name in value] if value else []
+    else:
+        raise ValueError(
+            f"{argument} must be a list of layer names or a dict {{name: weight}}, got {value!r}"
+        )
+    layers: dict[str, float] = {}
+    for name, weight in items:
+        try:
+            resolved = resolve_layer(name, names)
+        except ValueError as error:
+            raise ValueError(f"{argument}: {error}") from None
+        weight = _number(weight, f"{argument}[{name!r}]", minimum=0.0)
+        if resolved in layers:
+            raise ValueError(f"{argument}: layer {resolved!r} is given twice; give it once")
+        layers[resolved] = weight
+    return layers
+
+
+def _number(value: Any, argument: str, *, minimum: float, strict: bool = False) -> float:
+    """`value` as a finite float >= minimum (> minimum when strict); ValueError otherwise."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{argument} must be a number, got {value!r}") from None
+    if not math.isfinite(number) or number < minimum or (strict and number == minimum):
+        relation = ">" if strict else ">="
+        raise ValueError(f"{argument} must be a finite number {relation} {minimum}, got {value!r}")
+    return number
+
+
+def _integer(value: Any, argument: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{argument} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _choice(value: Any, argument: str, valid: Sequence[str]) -> str:
+    if value not in valid:
+        raise ValueError(f"unknown {argument} {value!r}; use one of: {', '.join(valid)}")
+    return value
+
+
+def _check_init(init: Any) -> Any:
+    if isinstance(init, np.ndarray):
+        if init.ndim != 3 or init.shape[2] != 3:
+            raise ValueError(f"init image must be an (H, W, 3) RGB array, got shape {init.shape}")
+        return init
+    if isinstance(init, str) and init in INIT_MODES:
+        return init
+    if isinstance(init, (str, os.PathLike)):
+        if not Path(init).is_file():
+            raise ValueError(
+                f"init {str(init)!r} is neither a mode ({', '.join(INIT_MODES)}) nor an "
+                "existing image file; give one of the modes or the path of an image"
+            )
+        return str(init)
+    raise ValueError(
+        f"init must be one of {', '.join(INIT_MODES)}, an image path or an (H, W, 3) array, "
+        f"got {type(init).__name__}"
+    )
+
+
+def resolve_config(
+    config: StylizeConfig | None = None,
+    *,
+    layer_names: Sequence[str] | None = None,
+    **overrides: Any,
+) -> StylizeConfig:
+    """Fill every None field (preset, then `DEFAULTS`) and check every value.
+
+    Parameters
+    ----------
+    config : StylizeConfig, optional
+        The starting settings (default: all None).
+    layer_names : sequence of str, optional
+        The weights file's layer names to check layer specs against (default VGG-19's).
+    **overrides
+        Field values that replace `config`'s (the keywords of `nst.stylize`).
+
+    Returns
+    -------
+    StylizeConfig
+        Complete: no None left except `size` (content's own size) and `style_blend` (equal
+        weights); `preset` becomes its name; layers become ``{file name: weight}`` dicts.
+
+    Raises
+    ------
+    ValueError
+        For an unknown field, preset, optimizer, convention, layer or init mode, a negative
+        weight, ``iterations < 0``, ``size <= 0`` and the like; the message names the argument
+        and what to give instead.
+    """
+    config = config if config is not None else StylizeConfig()
+    if not isinstance(config, StylizeConfig):
+        raise ValueError(f"config must be a StylizeConfig, got {type(config).__name__}")
+    known = {f.name for f in fields(StylizeConfig)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ValueError(
+            f"unknown setting(s) {', '.join(unknown)}; valid settings: {', '.join(sorted(known))}"
+        )
+    config = replace(config, **overrides)
+    preset = config.preset
+    if isinstance(preset, str):
+        preset = get_preset(preset)
+    elif preset is not None and not isinstance(preset, Preset):
+        raise ValueError(f"preset must be a preset name or a Preset, got {preset!r}")
+    base = dict(DEFAULTS, size=None)
+    if preset is not None:
+        base.update({k: v for k, v in _from_preset(preset).items() if v is not None})
+    values = {f.name: getattr(config, f.name) for f in fields(StylizeConfig)}
+    for name, value in values.items():
+        if value is None and name in base:
+            values[name] = base[name]
+    values["preset"] = None if preset is None else preset.name
+
+    v = values
+    v["iterations"] = _integer(v["iterations"], "iterations", minimum=0)
+    v["optimizer"] = _choice(v["optimizer"], "optimizer", OPTIMIZERS)
+    v["learning_rate"] = _number(v["learning_rate"], "learning_rate", minimum=0.0, strict=True)
+    for name in ("beta1", "beta2"):
+        v[name] = _number(v[name], name, minimum=0.0)
+        if v[name] >= 1.0:
+            raise ValueError(f"{name} must be in [0, 1), got {v[name]!r}")
+    v["epsilon"] = _number(v["epsilon"], "epsilon", minimum=0.0)
+    v["maxcor"] = _integer(v["maxcor"], "maxcor", minimum=1)
+    v["maxls"] = _integer(v["maxls"], "maxls", minimum=1)
+    v["content_layers"] = _layer_dict(v["content_layers"], "content_layers", layer_names)
+    v["style_layers"] = _layer_dict(v["style_layers"], "style_layers", layer_names)
+    if not v["content_layers"] and not v["style_layers"]:
+        raise ValueError("content_layers and style_layers are both empty; give at least one layer")
+    for name in ("content_weight", "style_weight", "tv_weight"):
+        v[name] = _number(v[name], name, minimum=0.0)
+    v["content_convention"] = _choice(
+        v["content_convention"], "content_convention", CONTENT_CONVENTIONS
+    )
+    v["style_convention"] = _choice(v["style_convention"], "style_convention", STYLE_CONVENTIONS)
+    v["tv_kind"] = _choice(v["tv_kind"], "tv_kind", TV_KINDS)
+    v["pixel_range"] = _number(v["pixel_range"], "pixel_range", minimum=0.0, strict=True)
+    v["tv_pixel_scale"] = _number(v["tv_pixel_scale"], "tv_pixel_scale", minimum=0.0, strict=True)
+    if v["size"] is not None:
+        v["size"] = _integer(v["size"], "size", minimum=1)
+    v["pooling"] = _choice(v["pooling"], "pooling", POOLING)
+    v["init"] = _check_init(v["init"])
+    v["init_noise"] = _number(v["init_noise"], "init_noise", minimum=0.0)
+    if v["style_blend"] is not None:
+        blend = [_number(w, "style_blend", minimum=0.0) for w in v["style_blend"]]
+        if not blend or sum(blend) <= 0:
+            raise ValueError(
+                f"style_blend must hold one weight >= 0 per style image with a positive sum, "
+                f"got {v['style_blend']!r}"
+            )
+        v["style_blend"] = tuple(blend)
+    v["seed"] = _integer(v["seed"], "seed", minimum=0)
+    return StylizeConfig(**v)

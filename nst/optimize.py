@@ -1,0 +1,467 @@
+r"""`stylize`: neural style transfer as a generator of `Step` records (Adam, SGD or L-BFGS-B).
+
+The loop does no I/O: it yields one `Step` per iteration (iteration 0 is the starting image) and
+the caller decides what to print, plot or save; stopping early is just not asking for more
+(``break``, ``close()``, Ctrl-C). The pieces:
+
+- `nst.config`     `StylizeConfig`, the settings, filled from a preset and checked up front;
+- `nst.objective`  the targets (once, compiled) and the compiled loss-and-gradient step;
+- `nst.optimizers` Adam's update (inside the compiled step) and the L-BFGS-B bridge to scipy.
+
+Every yielded image and its losses belong together: ``Step(k).losses`` are the losses **of**
+``Step(k).image``. With Adam, iteration k's compiled call evaluates the loss and gradient at
+image k and moves to image k+1 in the same call, so a run of N iterations makes N + 1
+evaluations (the last one forward only). With L-BFGS-B, each iteration may evaluate the loss
+several times (the line search); only the accepted iterates are yielded.
+
+Lesson L9.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from nst.config import INIT_MODES, StylizeConfig, resolve_config
+from nst.images import load_image, resize_image
+from nst.objective import Objective
+from nst.optimizers import adam_update, lbfgsb_iterations
+
+__all__ = ["Step", "StylizeConfig", "StylizeError", "initial_image", "stylize"]
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    """One iteration of a stylisation.
+
+    Attributes
+    ----------
+    iteration : int
+        0 for the starting image, then 1, 2, ..., `iterations`.
+    image : (H, W, 3) ndarray of float32
+        The image after this iteration, RGB in [0, 255] (a fresh array, safe to keep).
+    losses : dict of str to float
+        The weighted loss terms of `image`: ``total``, ``content``, ``style``, ``tv``, and per
+        layer ``content/<layer>`` and ``style/<layer>`` (e.g. ``style/relu1_1``). ``content``
+        and ``style`` are the sums of their per-layer entries and ``total`` =
+        ``content + style + tv`` (up to float32 rounding).
+    elapsed : float
+        Seconds since the run started (the first ``next()``; includes computing the targets and
+        compiling the step).
+    """
+
+    iteration: int
+    image: np.ndarray
+    losses: dict[str, float]
+    elapsed: float
+
+
+class StylizeError(RuntimeError):
+    """A run that cannot go on (a loss became NaN or infinite).
+
+    Attributes
+    ----------
+    last_step : Step or None
+        The last Step whose losses were all finite (the last one the generator yielded); None
+        when even the starting image gave a non-finite loss.
+    term : str
+        The loss entry that went non-finite first (a per-layer key when one is), or
+        ``"gradient"``.
+    iteration : int
+        The iteration at which it happened.
+    """
+
+    def __init__(self, message: str, *, last_step: Step | None, term: str, iteration: int):
+        super().__init__(message)
+        self.last_step = last_step
+        self.term = term
+        self.iteration = iteration
+
+
+class _NonFinite(ArithmeticError):
+    """Raised inside an evaluation; turned into `StylizeError` by the loop."""
+
+    def __init__(self, term: str):
+        super().__init__(term)
+        self.term = term
+
+
+# --------------------------------------------------------------------------------------------
+# inputs
+
+
+def _as_image(value: Any, argument: str) -> np.ndarray:
+    """An (H, W, 3) float32 [0, 255] image from a path or an array; ValueError otherwise."""
+    if isinstance(value, (str, os.PathLike)):
+        if not Path(value).is_file():
+            raise ValueError(f"{argument}: no image file at {str(value)!r}; check the path")
+        return load_image(value)
+    array = np.asarray(value)
+    if array.ndim != 3 or array.shape[2] != 3 or not np.issubdtype(array.dtype, np.number):
+        raise ValueError(
+            f"{argument} must be an image path or an (H, W, 3) RGB array in [0, 255], got "
+            f"{'shape ' + str(array.shape) if array.ndim else repr(value)}"
+        )
+    array = array.astype(np.float32)
+    if not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 255:
+        raise ValueError(f"{argument}: pixel values must be finite and in [0, 255]")
+    return array
+
+
+def _styles(style: Any) -> list:
+    """One style (path or array) or a list of them, as a list."""
+    if style is None:
+        return []
+    if isinstance(style, (str, os.PathLike)) or (isinstance(style, np.ndarray) and style.ndim == 3):
+        return [style]
+    return list(style)
+
+
+def _network(weights: Any, pooling: str):
+    """A `vgg_mat.VGG` from a VGG, a VGGWeights or a path to a .mat file."""
+    from vgg_mat.matfile import load
+    from vgg_mat.network import VGG
+    from vgg_mat.weights import VGGWeights
+
+    if isinstance(weights, VGG):
+        return weights if weights.pooling == pooling else VGG(weights.weights, pooling=pooling)
+    if isinstance(weights, (str, os.PathLike)):
+        if not Path(weights).is_file():
+            raise ValueError(
+                f"weights: no file at {str(weights)!r}; give the path of "
+                "imagenet-vgg-verydeep-19.mat (`vgg-mat download` fetches it) or a VGGWeights"
+            )
+        weights = load(weights)
+    if not isinstance(weights, VGGWeights):
+        raise ValueError(
+            f"weights must be a vgg_mat.VGGWeights, a vgg_mat.VGG or the path of a .mat file, "
+            f"got {type(weights).__name__}"
+        )
+    return VGG(weights, pooling=pooling)
+
+
+def _check_layers_fit(net, config: StylizeConfig, size: tuple[int, int], what: str) -> None:
+    """ValueError if a layer is missing from the file or an image is too small to reach it."""
+    layers = [*config.content_layers, *config.style_layers]
+    missing = [name for name in layers if name not in net.names]
+    if missing:
+        raise ValueError(
+            f"layer(s) {', '.join(missing)} are not in {net.weights.source or 'these weights'}; "
+            f"valid names: {', '.join(net.names)}"
+        )
+    shapes = net.output_shapes(*size)
+    unreachable = [name for name in layers if name not in shapes]
+    if unreachable:
+        raise ValueError(
+            f"{what} of {size[0]}x{size[1]} pixels is too small to reach layer(s) "
+            f"{', '.join(unreachable)}; use a larger size or shallower layers"
+        )
+
+
+def initial_image(
+    init: Any,
+    content: np.ndarray,
+    styles: Sequence[np.ndarray],
+    mean: np.ndarray,
+    *,
+    noise: float,
+    seed: int,
+) -> np.ndarray:
+    r"""The starting image of a run, (H, W, 3) float32 in [0, 255], the content's size.
+
+    Parameters
+    ----------
+    init : {"content", "noise", "content+noise", "style"}, path, or (H', W', 3) array
+    content : (H, W, 3) ndarray
+    styles : sequence of (H_k, W_k, 3) ndarray
+        ``"style"`` starts from the first one, resized to (H, W).
+    mean : (3,) ndarray
+        The network's mean pixel (RGB, 0-255).
+    noise : float
+        Noise scale on the 0-255 scale (see Notes).
+    seed : int
+        Seed of ``np.random.RandomState`` (stable across numpy versions).
+
+    Returns
+    -------
+    image : (H, W, 3) ndarray of float32, clipped to [0, 255]
+
+    Notes
+    -----
+    ``"noise"``: :math:`x = \mu + \sigma n`, n standard normal per pixel and channel: noise
+    around the mean pixel, i.e. zero-mean noise in the network's input space (anish's and
+    jcjohnson's "random" init; σ = `noise`). ``"content+noise"``: content + U(-σ, σ) (the
+    deeplearning.ai course). An image (path or array) is resized to (H, W) if needed.
+    """
+    h, w = content.shape[:2]
+    rng = np.random.RandomState(seed)
+    if isinstance(init, str) and init == "content":
+        image = content.copy()
+    elif isinstance(init, str) and init == "noise":
+        image = np.asarray(mean, np.float64) + noise * rng.standard_normal((h, w, 3))
+    elif isinstance(init, str) and init == "content+noise":
+        image = content + rng.uniform(-noise, noise, size=(h, w, 3))
+    elif isinstance(init, str) and init == "style":
+        if not styles:
+            raise ValueError("init='style' needs a style image; give one or another init")
+        image = resize_image(styles[0], (h, w))
+    else:
+        image = _as_image(init, "init")
+        if image.shape[:2] != (h, w):
+            image = resize_image(image, (h, w))
+    return np.clip(image, 0.0, 255.0).astype(np.float32)
+
+
+# --------------------------------------------------------------------------------------------
+# the run
+
+
+def stylize(
+    content: Any,
+    style: Any,
+    *,
+    weights: Any,
+    config: StylizeConfig | None = None,
+    **overrides: Any,
+) -> Iterator[Step]:
+    r"""Stylise `content` with `style`: a generator of `Step` records, one per iteration.
+
+    Parameters
+    ----------
+    content : path or (H, W, 3) array
+        The content image, RGB in [0, 255]; resized so its longer side is `size` if given.
+        Its size is the output's size.
+    style : path or (H, W, 3) array, or a list of them, or None
+        The style image(s); each is resized to the output's longer side. With several, their
+        style targets are blended with `style_blend`. None (or ``[]``) only when no style
+        term is used (``style_weight=0`` or ``style_layers=[]``: content reconstruction).
+    weights : vgg_mat.VGGWeights, vgg_mat.VGG or path
+        The network's weights (a path is read with `vgg_mat.load`).
+    config : StylizeConfig, optional
+        The settings; fields left at None come from the preset, else from
+        `nst.config.DEFAULTS`.
+    **overrides
+        Any `StylizeConfig` field by name, overriding `config`: ``iterations``, ``optimizer``
+        (``"lbfgs"``, ``"adam"``, ``"sgd"``), ``learning_rate``, ``beta1``, ``beta2``,
+        ``epsilon``, ``maxcor``, ``maxls``, ``content_layers``, ``style_layers``,
+        ``content_weight``, ``style_weight``, ``tv_weight``, ``content_convention``,
+        ``style_convention``, ``tv_kind``, ``pixel_range``, ``tv_pixel_scale``, ``preset``,
+        ``size``, ``pooling``, ``init``, ``init_noise``, ``style_blend``, ``seed``.
+
+    Returns
+    -------
+    steps : iterator of Step
+        Iterations 0 (the starting image) to `iterations`; fewer with L-BFGS-B when scipy's
+        line search cannot make progress (its message is the generator's return value,
+        ``StopIteration.value``).
+
+    Raises
+    ------
+    ValueError
+        At once, before any TensorFlow work: a bad setting (see `resolve_config`), a missing
+        file, a layer the weights file lacks, an image too small for the deepest layer, a
+        `style_blend` whose length differs from the number of style images.
+    StylizeError
+        While iterating: a loss (or the gradient) became non-finite. ``error.last_step`` is the
+        last good Step, which is also the last one yielded.
+
+    Notes
+    -----
+    The loss, with every weight and convention from the config,
+
+    .. math:: L(x) = \alpha \sum_l c_l L_c(F_l(x), P_l)
+                   + \beta \sum_l w_l E_l(F_l(x), \hat A_l) + \gamma \, TV(s x)
+
+    where :math:`\hat A_l = \sum_k b_k A_{k,l} / M_{k,l}` blends the style images' Grams with
+    the normalised blend weights b_k. The optimiser works on the image on the preset's pixel
+    scale, ``z = x * pixel_range / 255``, inside the box [0, pixel_range] (so the [0, 1]
+    recipes of the TF tutorial keep their learning rate, epsilon and TV weight); the network
+    always sees ``x - mean``. Adam and SGD clip z to the box after every step; L-BFGS-B keeps it
+    as bound constraints. The only randomness is the initial noise (`seed`), so a run is
+    deterministic on CPU.
+
+    Examples
+    --------
+    >>> for step in nst.stylize("photo.jpg", "painting.jpg", weights=w, iterations=100):
+    ...     print(step.iteration, step.losses["total"])  # doctest: +SKIP
+    """
+    from vgg_mat.network import VGG19_LAYER_NAMES
+
+    config = resolve_config(config, layer_names=VGG19_LAYER_NAMES, **overrides)
+    styles = _styles(style)
+    uses_style = config.style_weight > 0 and any(w > 0 for w in config.style_layers.values())
+    if uses_style and not styles:
+        raise ValueError(
+            "style: no style image given; give one (or a list), or set style_weight=0 / "
+            "style_layers=[] for a content-only run"
+        )
+    if config.style_blend is not None and len(config.style_blend) != len(styles):
+        raise ValueError(
+            f"style_blend has {len(config.style_blend)} weight(s) for {len(styles)} style "
+            "image(s); give one weight per style image"
+        )
+    content_image = _as_image(content, "content")
+    style_images = [_as_image(s, f"style[{i}]") for i, s in enumerate(styles)]
+    if not isinstance(config.init, str) or config.init not in INIT_MODES:
+        _as_image(config.init, "init")  # check a path or array now, before any work
+
+    net = _network(weights, config.pooling)
+    if config.size is not None:
+        content_image = resize_image(content_image, config.size)
+    longer = max(content_image.shape[:2])
+    style_images = [resize_image(s, longer) for s in style_images]
+    _check_layers_fit(net, config, content_image.shape[:2], "the content image")
+    if uses_style:
+        for i, s in enumerate(style_images):
+            _check_layers_fit(net, config, s.shape[:2], f"style image {i}")
+    blend = config.style_blend or (1.0,) * len(style_images)
+    blend = tuple(b / sum(blend) for b in blend) if blend else ()
+    mean = np.asarray(net.weights.mean_rgb, dtype=np.float64)
+    init = initial_image(
+        config.init, content_image, style_images, mean, noise=config.init_noise, seed=config.seed
+    )
+    return _run(net, config, content_image, style_images if uses_style else [], blend, init)
+
+
+def _run(net, config, content, styles, blend, init) -> Iterator[Step]:
+    """The generator behind `stylize` (all checks done)."""
+    start = time.perf_counter()
+    objective = Objective(
+        net,
+        content=content[np.newaxis],
+        styles=[s[np.newaxis] for s in styles],
+        blend=blend[: len(styles)],
+        mean=net.weights.mean_rgb,
+        content_layers=config.content_layers,
+        style_layers=config.style_layers,
+        content_weight=config.content_weight,
+        style_weight=config.style_weight,
+        tv_weight=config.tv_weight,
+        content_convention=config.content_convention,
+        style_convention=config.style_convention,
+        tv_kind=config.tv_kind,
+        pixel_range=config.pixel_range,
+        tv_pixel_scale=config.tv_pixel_scale,
+    )
+    to_pixels = 255.0 / config.pixel_range
+    z0 = (init * np.float32(config.pixel_range / 255.0))[np.newaxis]  # (1, H, W, 3)
+    last: list[Step] = []  # the last good step, for StylizeError
+
+    def record(iteration: int, z: np.ndarray, values: np.ndarray) -> Step:
+        if not np.all(np.isfinite(values)):
+            raise _NonFinite(_first_bad(objective.keys, values))
+        # z is inside [0, pixel_range] (both optimisers keep the box); the product is taken in
+        # float64, so rounding to float32 cannot leave [0, 255]: no clipping hides anything here
+        image = (np.asarray(z, np.float64).reshape(init.shape) * to_pixels).astype(np.float32)
+        losses = {key: float(value) for key, value in zip(objective.keys, values, strict=True)}
+        step = Step(iteration, image, losses, time.perf_counter() - start)
+        last[:] = [step]
+        return step
+
+    steps = _lbfgs if config.optimizer == "lbfgs" else _first_order
+    try:
+        return (yield from steps(objective, config, z0, record))
+    except _NonFinite as error:
+        good = last[0] if last else None
+        iteration = good.iteration + 1 if good else 0
+        raise StylizeError(
+            f"the {error.term!r} loss became non-finite (NaN or inf) at iteration {iteration}; "
+            "the last finite image is error.last_step"
+            + (f" (iteration {good.iteration})" if good else " (none: the start was bad)")
+            + "; lower the learning rate or the loss weights",
+            last_step=good,
+            term=error.term,
+            iteration=iteration,
+        ) from None
+
+
+def _first_bad(keys: Sequence[str], values: np.ndarray) -> str:
+    """The most specific loss entry that is not finite (a per-layer one when there is one)."""
+    bad = [key for key, value in zip(keys, values, strict=True) if not math.isfinite(value)]
+    per_layer = [key for key in bad if "/" in key]
+    return (per_layer or bad)[0]
+
+
+def _first_order(objective: Objective, config: StylizeConfig, z0: np.ndarray, record):
+    """Adam or SGD: one compiled call per iteration, the image stays a tensor between calls."""
+    lower, upper = 0.0, config.pixel_range
+
+    if config.optimizer == "adam":
+
+        @tf.function
+        def step(z, m, v, t):
+            values, gradient = objective._value_and_grad(z)
+            ok = tf.reduce_all(tf.math.is_finite(gradient))
+            z, m, v = adam_update(
+                z, gradient, m, v, t,
+                learning_rate=config.learning_rate, beta1=config.beta1, beta2=config.beta2,
+                epsilon=config.epsilon, lower=lower, upper=upper,
+            )  # fmt: skip
+            return values, ok, z, m, v
+
+    else:  # sgd: z <- clip(z - lr * g)
+
+        @tf.function
+        def step(z, m, v, t):
+            values, gradient = objective._value_and_grad(z)
+            ok = tf.reduce_all(tf.math.is_finite(gradient))
+            z = tf.clip_by_value(z - config.learning_rate * gradient, lower, upper)
+            return values, ok, z, m, v
+
+    z = tf.constant(z0)
+    m = tf.zeros_like(z)
+    v = tf.zeros_like(z)
+    for i in range(config.iterations + 1):
+        if i < config.iterations:
+            values, ok, z_next, m, v = step(z, m, v, tf.constant(i + 1, tf.float32))
+            values = values.numpy()  # the one host read per iteration: K scalars
+        else:
+            values = objective.values(z).numpy()
+        yield record(i, z.numpy(), values)
+        if i < config.iterations:
+            if not ok:  # image i is fine, but the step from it is not
+                raise _NonFinite("gradient")
+            z = z_next
+
+
+def _lbfgs(objective: Objective, config: StylizeConfig, z0: np.ndarray, record):
+    """L-BFGS-B through scipy: float64 in and out, one Step per accepted iterate."""
+    shape = z0.shape
+
+    def fun(x: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        z = tf.constant(x.reshape(shape).astype(np.float32))
+        values, gradient = objective.value_and_grad(z)
+        values = values.numpy()
+        gradient = gradient.numpy().ravel().astype(np.float64)
+        if not np.all(np.isfinite(values)):
+            raise _NonFinite(_first_bad(objective.keys, values))
+        if not math.isfinite(float(gradient.sum())):
+            raise _NonFinite("gradient")
+        return float(values[0]), gradient, values
+
+    iterations = lbfgsb_iterations(
+        fun,
+        z0.ravel(),
+        0.0,
+        config.pixel_range,
+        max_iterations=config.iterations,
+        maxcor=config.maxcor,
+        maxls=config.maxls,
+    )
+    try:
+        while True:
+            try:
+                k, x, values = next(iterations)
+            except StopIteration as stop:
+                return stop.value  # scipy's termination message
+            yield record(k, x, values)
+    finally:
+        iterations.close()  # stops the worker thread if the consumer stopped early
