@@ -15,9 +15,10 @@ The two layouts (format doc, "Minimal faithful fixture"):
 - ``"2016"``: zlib-compressed; per-type fields ``name, type, weights, size, pad, stride, precious,
   dilate, opts`` (conv), ``name, type, leak, weights, precious`` (relu), ``name, type, method,
   pool, stride, pad, weights, precious, opts`` (pool), ``name, type, weights, precious``
-  (softmax); integer-valued fields stored as uint8/uint16 (what `loadmat` returns for the
-  MATLAB-written real file); bias ``(C_out, 1)``; a ``meta`` struct with ``inputs, classes,
-  normalization``, the mean pixel a 1x1x3 double.
+  (softmax); integer-valued fields are class double stored as uint8/uint16, as MATLAB writes
+  them (`vgg_mat.matv5`), so `loadmat` returns uint8/uint16 by default and float64 with
+  ``mat_dtype=True``, exactly as for the real file; bias ``(C_out, 1)``; a ``meta`` struct
+  with ``inputs, classes, normalization``, the mean pixel a 1x1x3 double.
 - ``"beta16"``: uncompressed (plain `savemat`, as the 2015 exporter); fields ``weights, pad,
   type, name, stride`` (conv), ``type, name`` (relu, softmax), ``name, stride, pad, type,
   method, pool`` (pool); float64 pad/stride/pool; bias ``(1, C_out)``; top-level
@@ -26,6 +27,7 @@ The two layouts (format doc, "Minimal faithful fixture"):
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import tempfile
@@ -34,6 +36,8 @@ from pathlib import Path
 
 import numpy as np
 import scipy.io
+
+from vgg_mat.matv5 import relabel_integer_doubles, write_compressed
 
 LAYOUTS = ("2016", "beta16")
 
@@ -351,16 +355,21 @@ def write_synthetic(
     variables: dict[str, object] = {"layers": layers}
     variables.update(_metadata(layout, num_classes))
     variables[SYNTHETIC_MARKER] = synthetic_label(layout, width_divisor, num_classes, seed)
+    if layout == "2016":
+        # MATLAB-written: integer fields are class double stored as uint8/uint16 (see
+        # `vgg_mat.matv5`), every variable zlib-compressed.
+        raw = io.BytesIO()
+        scipy.io.savemat(raw, variables, do_compression=False, oned_as="row")
+        del variables, layers
+        relabel_integer_doubles(raw.getbuffer())
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "wb") as stream:
-            scipy.io.savemat(
-                stream,
-                variables,
-                do_compression=layout == "2016",
-                oned_as="row",
-                long_field_names=False,
-            )
+            if layout == "2016":
+                write_compressed(raw.getbuffer(), stream)
+                raw.close()
+            else:  # scipy-written in 2015: plain savemat, uncompressed
+                scipy.io.savemat(stream, variables, do_compression=False, oned_as="row")
             # Replace savemat's "Created on: <time>" description (116 bytes) by fixed text.
             stream.seek(0)
             stream.write(_HEADER_TEXT.ljust(116, b" "))
