@@ -216,7 +216,8 @@ def _load_for_cli(weights_arg: str | None) -> VGGWeights:
         with tempfile.TemporaryDirectory(prefix="vgg_mat-") as folder:
             path = write_synthetic(Path(folder) / "synthetic-vgg19.mat", width_divisor=16)
             weights = load(path)
-        return replace(weights, source="--weights synthetic (write_synthetic, width_divisor=16)")
+        source = "write_synthetic(width_divisor=16, seed=0) for --weights synthetic"
+        return replace(weights, source=source)
     return load(find_weights(weights_arg))
 
 

@@ -382,7 +382,13 @@ def _stream(response, first: bytes, part: Path, mode: str, start: int, total, ur
 def _cmd_download(args) -> int:
     """``vgg-mat download [--dest PATH] [--url URL]``."""
     try:
-        path = download(url=args.url, dest=args.dest, progress=not args.no_progress)
+        path = download(
+            url=args.url,
+            dest=args.dest,
+            md5=OFFICIAL_MD5,
+            size=OFFICIAL_SIZE,
+            progress=not args.no_progress,
+        )
     except (DownloadError, OSError, ValueError) as error:
         message = " ".join(str(error).split()) or type(error).__name__
         print(f"vgg-mat download: error: {message}", file=sys.stderr)

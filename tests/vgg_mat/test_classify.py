@@ -171,3 +171,91 @@ def test_classify_leaves_tf_eager_state_alone(tiny_weights, image224):
     # classify builds its network internally and works whether or not eager mode is default
     assert tf.executing_eagerly()
     assert len(classify(tiny_weights, tf.constant(image224).numpy())) == 5
+
+
+# ---------------------------------------------------------------------------------------------
+# the command line
+
+
+@pytest.fixture
+def photo(tmp_path):
+    path = tmp_path / "photo.png"
+    Image.fromarray(np.random.default_rng(4).integers(0, 256, (240, 250, 3), np.uint8)).save(path)
+    return path
+
+
+def run_cli(capsys, *argv):
+    from vgg_mat.cli import main
+
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_cli_classify_on_a_synthetic_file_is_labelled(capsys, photo, synthetic_2016_path):
+    status, out, err = run_cli(capsys, "classify", photo, "--weights", synthetic_2016_path)
+    assert status == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("weights: SYNTHETIC RANDOM WEIGHTS, NOT VGG-19")
+    assert "SYNTHETIC" in lines[1]
+    predictions = [line for line in lines if "synthetic class" in line]
+    assert len(predictions) == 5 and predictions[0].startswith(" 1. ")
+
+
+def test_cli_classify_both_layouts_and_top(capsys, photo, synthetic_2016_path):
+    status, out, err = run_cli(
+        capsys, "classify", photo, "--weights", synthetic_2016_path, "--top", 3, "--both-layouts"
+    )
+    assert status == 0, err
+    assert "faithful HWIO" in out and "transposed (1, 0, 2, 3)" in out
+    rows = [line for line in out.splitlines() if line.startswith((" 1.", " 2.", " 3."))]
+    assert len(rows) == 3 and all(row.count("synthetic class") == 2 for row in rows)
+
+
+def test_cli_classify_weights_synthetic_needs_no_file(capsys, photo, monkeypatch, tmp_path):
+    monkeypatch.delenv("VGG19_MAT", raising=False)
+    monkeypatch.setenv("VGG_MAT_HOME", str(tmp_path / "empty"))
+    status, out, err = run_cli(capsys, "classify", photo, "--weights", "synthetic", "--top", 2)
+    assert status == 0, err
+    assert "SYNTHETIC RANDOM WEIGHTS" in out
+
+
+def test_cli_classify_without_weights_explains_how_to_get_them(
+    capsys, photo, monkeypatch, tmp_path
+):
+    monkeypatch.delenv("VGG19_MAT", raising=False)
+    monkeypatch.setenv("VGG_MAT_HOME", str(tmp_path / "empty"))
+    status, out, err = run_cli(capsys, "classify", photo)
+    assert status == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith("vgg-mat classify: error: no VGG-19 weights file found")
+    assert "vgg-mat download" in err and "--weights synthetic" in err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["classify", "missing.png", "--weights", "synthetic"], "missing.png: no such image file"),
+        (["classify", "{photo}", "--weights", "nope.mat"], "nope.mat: no such weights file"),
+        (["classify", "{text}", "--weights", "{weights}"], "not an image PIL can read"),
+        (["classify", "{photo}", "--weights", "{text}"], "notes.txt"),
+    ],
+)
+def test_cli_classify_bad_input_is_one_line_exit_2(
+    capsys, photo, tmp_path, synthetic_2016_path, argv, message
+):
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    argv = [a.format(photo=photo, text=text, weights=synthetic_2016_path) for a in argv]
+    status, out, err = run_cli(capsys, *argv)
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith("vgg-mat classify: error: ")
+    assert message in err
+
+
+def test_cli_classify_bad_top_is_a_usage_error(capsys, photo):
+    status, _, err = run_cli(capsys, "classify", photo, "--top", "0")
+    assert status == 2
+    assert "must be an integer >= 1" in err

@@ -312,3 +312,46 @@ def test_find_weights_nothing_found_says_how_to_get_one(tmp_path):
         str(Path(tmp_path / "home" / "imagenet-vgg-verydeep-19.mat")),
     ):
         assert needed in message, needed
+
+
+# ---------------------------------------------------------------------------------------------
+# the command line
+
+
+def test_cli_download_saves_and_reports(server, tmp_path, capsys, monkeypatch):
+    from vgg_mat.cli import main
+
+    # the command checks against the module's official size and MD5: point them at the payload
+    monkeypatch.setattr(dl, "OFFICIAL_MD5", PAYLOAD_MD5)
+    monkeypatch.setattr(dl, "OFFICIAL_SIZE", len(PAYLOAD))
+    args = ["download", "--dest", str(tmp_path), "--url", server.url + "/file.mat"]
+    assert main(args + ["--no-progress"]) == 0
+    out, err = capsys.readouterr()
+    dest = tmp_path / "imagenet-vgg-verydeep-19.mat"
+    assert out.strip() == f"{dest} ({len(PAYLOAD):,} bytes, size and MD5 verified)"
+    assert dest.read_bytes() == PAYLOAD
+
+
+def test_cli_download_wrong_file_is_one_line_exit_2(server, tmp_path, capsys):
+    from vgg_mat.cli import main
+
+    dest = tmp_path / "w.mat"
+    status = main(["download", "--dest", str(dest), "--url", server.url + "/file.mat"])
+    out, err = capsys.readouterr()
+    assert status == 2 and out == ""
+    assert err.startswith("vgg-mat download: error: ") and len(err.strip().splitlines()) == 1
+    assert f"offers {len(PAYLOAD):,} bytes but the weights file has 534,904,783" in err
+    assert not dest.exists()
+
+
+@pytest.mark.parametrize(
+    "path, message", [("/missing.mat", "HTTP 404"), ("/page.mat", "returned an HTML page")]
+)
+def test_cli_download_errors_are_one_line_exit_2(server, tmp_path, capsys, path, message):
+    from vgg_mat.cli import main
+
+    status = main(["download", "--dest", str(tmp_path), "--url", server.url + path])
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert message in err
