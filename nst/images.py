@@ -12,6 +12,7 @@ Used by the CLI, the lessons and `nst.optimize`; the loop itself does no I/O.
 from __future__ import annotations
 
 import contextlib
+import numbers
 import os
 import tempfile
 import warnings
@@ -51,6 +52,11 @@ class ImageError(ValueError):
         if advice:
             message += f"; {advice}"
         super().__init__(message)
+
+
+def _is_int(value: object) -> bool:
+    """True for Python and numpy integers, False for bools and everything else."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
 def fit_longer_side(height: int, width: int, longer_side: int) -> tuple[int, int]:
@@ -98,7 +104,7 @@ def resize_image(image: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
     if array.ndim != 3:
         raise ValueError(f"image must be (H, W, C), got shape {array.shape}")
     h, w = array.shape[:2]
-    new_h, new_w = fit_longer_side(h, w, size) if isinstance(size, int) else size
+    new_h, new_w = fit_longer_side(h, w, int(size)) if _is_int(size) else map(int, size)
     if (new_h, new_w) == (h, w):
         return array.copy()
     channels = [
@@ -174,7 +180,8 @@ def load_image(path: str | os.PathLike, *, max_size: int | None = None) -> np.nd
     ------
     ImageError
         Missing file, directory, empty file, not an image, truncated or corrupt data, 0x0
-        image, or more than `MAX_PIXELS` pixels (decompression bomb).
+        image, or more than `MAX_PIXELS` pixels (a decompression bomb; also Pillow's own
+        ``DecompressionBombError``, raised above ``2 * PIL.Image.MAX_IMAGE_PIXELS``).
 
     Notes
     -----
@@ -187,12 +194,14 @@ def load_image(path: str | os.PathLike, *, max_size: int | None = None) -> np.nd
     """
     path = Path(path)
     _check_readable(path)
-    if max_size is not None and (not isinstance(max_size, int) or max_size <= 0):
+    if max_size is not None and (not _is_int(max_size) or max_size <= 0):
         raise ValueError(f"max_size must be a positive int (pixels), got {max_size!r}")
     try:
         with warnings.catch_warnings():
-            # Pillow warns (rather than fails) between MAX_IMAGE_PIXELS and twice that.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow warns between Image.MAX_IMAGE_PIXELS and twice that, and raises
+            # DecompressionBombError above. Our one limit is MAX_PIXELS (checked below), so the
+            # warning is silenced; Pillow's error still ends up as an ImageError.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as img:
                 width, height = img.size
                 if width * height > MAX_PIXELS:
@@ -208,7 +217,7 @@ def load_image(path: str | os.PathLike, *, max_size: int | None = None) -> np.nd
                 rgb = _to_rgb(img)
     except ImageError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+    except Image.DecompressionBombError as error:
         raise ImageError(
             path,
             f"image is too large to load safely ({error}; limit {MAX_PIXELS:,} pixels)",

@@ -7,6 +7,7 @@ Tolerances: exact for lossless formats; JPEG is compared by block means (atol st
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -138,8 +139,10 @@ def test_max_size_sets_the_longer_side(tmp_path):
     _check(small, 5, 10)
     np.testing.assert_allclose(small, 128, atol=1e-3)  # a flat image stays flat
     _check(load_image(tmp_path / "wide.png", max_size=80), 40, 80)  # enlarged too
-    with pytest.raises(ValueError, match="max_size"):
-        load_image(tmp_path / "wide.png", max_size=0)
+    _check(load_image(tmp_path / "wide.png", max_size=np.int64(10)), 5, 10)
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match="max_size"):
+            load_image(tmp_path / "wide.png", max_size=bad)
 
 
 def test_fit_longer_side_and_resize_image():
@@ -155,6 +158,7 @@ def test_fit_longer_side_and_resize_image():
     assert resized.shape == (6, 5, 3) and resized.dtype == np.float32
     assert resized.min() >= 0 and resized.max() <= 255
     assert resize_image(image, 24).shape == (24, 18, 3)
+    assert resize_image(image, np.int64(24)).shape == (24, 18, 3)
     np.testing.assert_array_equal(resize_image(image, 12), image.astype(np.float32))
     sharp = np.zeros((8, 8, 3))
     sharp[:, 4:] = 255  # Lanczos overshoots here; the result is clipped
@@ -214,11 +218,16 @@ def test_decompression_bomb_by_our_limit(tmp_path, monkeypatch):
         load_image(tmp_path / "bomb.png")
 
 
-@pytest.mark.parametrize("limit", [1000, 500])  # warning zone (1200 > 1000) and error (> 2x500)
-def test_decompression_bomb_by_pillows_limit(tmp_path, monkeypatch, limit):
-    Image.new("RGB", (40, 30)).save(tmp_path / "bomb.png")
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", limit)
-    with pytest.raises(ImageError, match="too large to load safely"):
+def test_decompression_bomb_by_pillows_limit(tmp_path, monkeypatch):
+    Image.new("RGB", (40, 30)).save(tmp_path / "bomb.png")  # 1200 pixels
+    # Pillow's warning zone (limit < 1200 <= 2 * limit) is not an error: MAX_PIXELS rules
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _check(load_image(tmp_path / "bomb.png"), 30, 40)
+    # above twice Pillow's limit, Pillow's DecompressionBombError becomes an ImageError
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 500)
+    with pytest.raises(ImageError, match=r"bomb\.png: image is too large to load safely"):
         load_image(tmp_path / "bomb.png")
 
 
