@@ -106,3 +106,23 @@ def test_lesson_executes(path):
         if output.output_type == "error"
     ]
     assert not errors, f"{path.name}: {errors[0].ename}: {errors[0].evalue}"
+
+
+def test_executor_uses_this_interpreter_headless_in_the_notebook_folder(tmp_path):
+    from nbclient.exceptions import CellExecutionError
+
+    source = tmp_path / "99_probe.py"
+    source.write_text(
+        "# %% [markdown]\n# # Probe\n\n# %%\n"
+        "import os, sys\nimport matplotlib\n"
+        f"assert os.getcwd() == {str(tmp_path)!r}, os.getcwd()\n"
+        f"assert sys.executable == {__import__('sys').executable!r}, sys.executable\n"
+        "assert matplotlib.get_backend().lower() == 'agg', matplotlib.get_backend()\n\n"
+        "# %%\nassert 1 + 1 == 3, 'the probe failed on purpose'\n",
+        encoding="utf-8",
+    )
+    notebook = tmp_path / "99_probe.ipynb"
+    notebook.write_text(tools.notebook_text(tools.build_notebook(source)), encoding="utf-8")
+    with pytest.raises(CellExecutionError, match="the probe failed on purpose") as failure:
+        tools.execute_notebook(notebook, timeout=60)
+    assert "assert 1 + 1 == 3" in str(failure.value)  # the failing cell's source is reported
