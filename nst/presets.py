@@ -74,7 +74,8 @@ class Preset:
         alpha, beta, gamma of ``alpha * content + beta * sum_l w_l style_l + gamma * tv``,
         in the implementation's own conventions (below).
     content_convention, style_convention, tv_kind : str
-        Names from `nst.losses.CONTENT_CONVENTIONS`, `STYLE_CONVENTIONS`, `TV_KINDS`.
+        Names from `nst.losses.CONTENT_CONVENTIONS`, `STYLE_CONVENTIONS`, `TV_KINDS`. Presets
+        without a TV term have ``tv_weight = 0`` and the placeholder kind ``"l1"``.
     tap : {"post-relu", "pre-relu"}
         Where the original read its activations (already reflected in the layer names).
     pooling : {"max", "avg"}
@@ -323,7 +324,9 @@ def convert_weights(
               \alpha_l^{dst} = \alpha_l^{src} \, d_{src} / d_{dst}, \qquad
               \gamma^{dst} = \gamma^{src} (s_{src} / s_{dst})^p
 
-    where s is the TV pixel scale and TV(s x) = s^p TV(x) for the (shared) TV kind. TV kinds
+    where s is the TV pixel scale and TV(s x) = s^p TV(x) for the (shared) TV kind (p = 1 for
+    l1, mean-l1-half and isotropic with its default beta = 1; 2 for the squared kinds; 2.5 for
+    keras). TV kinds
     that differ (L1 against L2, cropped against full) are not related by a constant, so a
     non-zero TV weight is converted only between equal kinds; anything else raises ValueError.
     """
