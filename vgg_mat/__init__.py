@@ -38,6 +38,11 @@ _EXPORTS = {
     "OFFICIAL_MD5": "download",
     "OFFICIAL_SIZE": "download",
     "normalize_activations": "normalization",
+    "conv_output_size": "geometry",
+    "same_padding": "geometry",
+    "receptive_fields": "geometry",
+    "layer_table": "geometry",
+    "vgg19_layers": "geometry",
 }
 
 __all__ = sorted(_EXPORTS)
