@@ -286,9 +286,10 @@ for (i, k, p, s, d), expected in cases:
 # $$ p_{total} = \max\big((o-1)s + k - i,\; 0\big), \quad
 #    p_{before} = \lfloor p_{total}/2 \rfloor, \quad p_{after} = p_{total} - p_{before}. $$
 #
-# When $p_{total}$ is odd, the extra zero goes to the **bottom/right**. Caffe and MatConvNet
-# (whose file we load) always pad symmetrically, which is why the project's VGG uses the
-# file's explicit pads, never `"SAME"`.
+# When $p_{total}$ is odd, the extra zero goes to the **bottom/right**. Caffe pads
+# symmetrically; MatConvNet (whose file we load) stores explicit pads per side, `(top, bottom,
+# left, right)`, which are `(1, 1, 1, 1)` for every 3x3 convolution of VGG-19. That is why the
+# project's VGG uses the file's explicit pads, never `"SAME"`.
 
 # %%
 print(inspect.getsource(geometry.same_padding).split('"""')[-1])
@@ -468,7 +469,7 @@ np.testing.assert_allclose(conv2d_naive(x_nhwc[1], w_hwio, bias, 2, (1, 1, 1, 1)
 #   (`vgg_mat.geometry.same_padding`); it is not always "pad $\lfloor k/2 \rfloor$".
 # - A kernel is a template: it responds where the image looks like it (lines, edges).
 # - The project's VGG conv layer is exactly this: `bias_add(conv2d(x, W, stride, pad), b)`
-#   with the file's own symmetric pads.
+#   with the file's own explicit pads.
 #
 # ## Exercises
 #
