@@ -8,12 +8,14 @@ holds the others that the lessons compare it with, and that users can try as sty
   kernel that makes it Gatys' style loss (Li et al. 2017).
 - `mean_std_loss`: Li et al.'s "BN statistics" loss: match per-channel means and stds.
 - `style_gradient_closed_form`: Gatys' analytic gradient of ``E_l``, to check autodiff against.
+- `radial_power_spectrum`: where in spatial frequency an image's energy lies (artifacts, TV).
 
 Symbols (as in `nst.losses` and the lessons): a feature map of shape (1, H, W, C) is read as the
 (M, N) matrix ``F`` with ``M = H * W`` positions (rows ``f_i``) and ``N = C`` channels.
 
 References: Gatys, Ecker, Bethge (CVPR 2016); Li, Wang, Liu, Hou, *Demystifying Neural Style
-Transfer* (IJCAI 2017). Lessons: ``lessons/05_*`` (covariance) and ``lessons/06_*`` (the rest).
+Transfer* (IJCAI 2017). Lessons: ``lessons/05_*`` (covariance), ``lessons/06_*`` (MMD, gradient),
+``lessons/08_*`` (spectra).
 """
 
 from __future__ import annotations
@@ -263,3 +265,65 @@ def style_gradient_closed_form(features, style_gram, *, pre_activations=None) ->
             )
         grad = grad * (z > 0)  # ReLU derivative [Z > 0]
     return grad
+
+
+def radial_power_spectrum(image, *, subtract_mean: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    r"""Power spectrum of an image averaged over rings of equal spatial frequency.
+
+    Shows *where in frequency* an image's energy lies: optimisation artifacts and fine
+    textures put energy at high frequencies, total variation removes it (lessons L7, L8).
+
+    Parameters
+    ----------
+    image : (H, W) or (H, W, C) or (1, H, W, C) array-like of float
+        One image or feature map; channels are transformed separately and their powers added.
+    subtract_mean : bool
+        Remove each channel's mean first, so the zero-frequency term does not dominate.
+
+    Returns
+    -------
+    frequency : (K,) ndarray of float64
+        Ring centres in cycles per pixel, ``(k + 0.5) / L`` for k = 0 .. K - 1, with
+        L = min(H, W) and K = L // 2 + 1 (the last ring reaches the Nyquist frequency 0.5).
+    power : (K,) ndarray of float64
+        Mean of :math:`|\hat x(f)|^2 / (HW)` over the frequencies f in each ring (0 for a
+        ring that holds no frequency).
+
+    Notes
+    -----
+    With the 2-D DFT :math:`\hat x(f_y, f_x) = \sum_{i,j} x_{ij} e^{-2\pi i (f_y i + f_x j)}`
+    at :math:`f_y \in \{0, 1/H, \dots\}`, :math:`f_x \in \{0, 1/W, \dots\}` (aliased into
+    [-0.5, 0.5)), frequency (f_y, f_x) belongs to ring
+    :math:`k = \lfloor L \sqrt{f_y^2 + f_x^2} \rfloor`. Parseval:
+    :math:`\sum_f |\hat x(f)|^2 / (HW) = \sum_{ij} x_{ij}^2`. Rings beyond K - 1 (the corners
+    of the spectrum, above the Nyquist frequency along a diagonal) are left out.
+    """
+    x = np.asarray(image.numpy() if hasattr(image, "numpy") else image, dtype=np.float64)
+    if x.ndim == 4:
+        if x.shape[0] != 1:
+            raise ValueError(
+                f"image: expected a single image (batch size 1), got shape {x.shape}; "
+                "pass one image at a time"
+            )
+        x = x[0]
+    if x.ndim == 2:
+        x = x[:, :, None]
+    if x.ndim != 3 or min(x.shape[:2]) < 2:
+        raise ValueError(
+            f"image: expected (H, W), (H, W, C) or (1, H, W, C) with H, W >= 2, "
+            f"got shape {np.shape(image)}"
+        )
+    h, w, _ = x.shape
+    if subtract_mean:
+        x = x - x.mean(axis=(0, 1), keepdims=True)
+    power = np.sum(np.abs(np.fft.fft2(x, axes=(0, 1))) ** 2, axis=2) / (h * w)  # (H, W)
+    fy = np.fft.fftfreq(h)[:, None]  # (H, 1) cycles per pixel
+    fx = np.fft.fftfreq(w)[None, :]  # (1, W)
+    size = min(h, w)
+    ring = np.floor(size * np.sqrt(fy**2 + fx**2)).astype(int)  # (H, W) ring index k
+    rings = size // 2 + 1
+    inside = ring < rings
+    totals = np.bincount(ring[inside], weights=power[inside], minlength=rings)
+    counts = np.bincount(ring[inside], minlength=rings)
+    mean_power = np.divide(totals, counts, out=np.zeros(rings), where=counts > 0)
+    return (np.arange(rings) + 0.5) / size, mean_power

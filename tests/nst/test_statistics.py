@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nst.statistics import covariance, mean_std_loss, mmd2, style_gradient_closed_form
+from nst.statistics import (
+    covariance,
+    mean_std_loss,
+    mmd2,
+    radial_power_spectrum,
+    style_gradient_closed_form,
+)
 
 STYLE = np.array([[[1, 5], [2, 7]], [[4, 2], [5, 3]]], dtype=np.float64)  # (H, W, C)
 GENERATED = np.array([[[1, 0], [0, 1]], [[0, 1], [1, 0]]], dtype=np.float64)
@@ -136,6 +142,28 @@ def test_closed_form_gradient_matches_autodiff_through_relu():
     assert np.any(closed == 0) and np.any(closed != 0)  # the mask did something
 
 
+def test_radial_power_spectrum_of_a_cosine_peaks_at_its_frequency():
+    j = np.arange(64)
+    stripes = np.repeat(np.cos(2 * np.pi * 8 * j / 64)[None, :], 48, axis=0)  # 8 cycles / 64 px
+    frequency, power = radial_power_spectrum(stripes)
+    assert frequency.shape == power.shape == (25,)  # min(H, W) = 48 -> 48 // 2 + 1 rings
+    peak = int(np.argmax(power))
+    assert frequency[peak] - 0.5 / 48 <= 8 / 64 < frequency[peak] + 0.5 / 48
+    assert power[peak] > 100 * np.delete(power, peak).max()
+
+
+def test_radial_power_spectrum_exact_cases():
+    impulse = np.zeros((32, 32))
+    impulse[5, 9] = 1.0  # |DFT| = 1 at every frequency
+    _, power = radial_power_spectrum(impulse, subtract_mean=False)
+    np.testing.assert_allclose(power, 1.0 / (32 * 32), rtol=1e-12)
+    _, flat = radial_power_spectrum(np.full((1, 16, 16, 3), 7.0))
+    np.testing.assert_allclose(flat, 0.0, atol=1e-20)
+    noise = np.random.default_rng(4).normal(size=(64, 64, 3))  # white: about C sigma^2 per ring
+    _, power = radial_power_spectrum(noise)
+    assert np.all(np.abs(power[1:] / 3.0 - 1.0) < 0.5)
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
@@ -146,6 +174,8 @@ def test_closed_form_gradient_matches_autodiff_through_relu():
         (lambda: mmd2(GENERATED, np.zeros((2, 2, 3))), "3"),
         (lambda: mean_std_loss(GENERATED, np.zeros((2, 2, 3))), "same layer"),
         (lambda: style_gradient_closed_form(GENERATED, np.eye(3)), "style_gram"),
+        (lambda: radial_power_spectrum(np.zeros((2, 8, 8, 3))), "batch size 1"),
+        (lambda: radial_power_spectrum(np.zeros(8)), "(H, W)"),
         (
             lambda: style_gradient_closed_form(GENERATED, STYLE_GRAM, pre_activations=np.ones(3)),
             "pre_activations",
