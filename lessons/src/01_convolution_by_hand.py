@@ -56,8 +56,9 @@ assert batch.shape == (1, 600, 512, 3)
 fig, axes = plt.subplots(1, 4, figsize=(12, 3.4))
 axes[0].imshow(photo)
 axes[0].set_title("RGB photo (600, 512, 3)")
-for c, (ax, name, cmap) in enumerate(zip(axes[1:], "RGB", ["Reds", "Greens", "Blues"],
-                                         strict=True)):
+for c, (ax, name, cmap) in enumerate(
+    zip(axes[1:], "RGB", ["Reds", "Greens", "Blues"], strict=True)
+):
     ax.imshow(photo[:, :, c], cmap=cmap)
     ax.set_title(f"channel {c} = {name}: photo[:, :, {c}]")
 for ax in axes:
@@ -82,6 +83,7 @@ plt.show()
 #
 # Here is the equation, as four loops, written in this notebook on purpose (it is slow;
 # it is meant to be read).
+
 
 # %%
 def conv2d_naive(x, w, b=None, stride=1, pad=(0, 0, 0, 0)):
@@ -118,8 +120,13 @@ np.random.seed(1234)  # noqa: NPY002
 x5 = np.random.randint(0, 4, (5, 5))  # noqa: NPY002
 k3 = np.random.randint(0, 3, (3, 3))  # noqa: NPY002
 print("input\n", x5, "\nkernel\n", k3)
-assert x5.tolist() == [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2],
-                       [2, 0, 0, 0, 1]]
+assert x5.tolist() == [
+    [3, 3, 2, 1, 0],
+    [0, 0, 1, 3, 1],
+    [3, 1, 2, 2, 3],
+    [2, 0, 0, 2, 2],
+    [2, 0, 0, 0, 1],
+]
 assert k3.tolist() == [[0, 1, 2], [2, 2, 0], [0, 1, 2]]
 
 # %% [markdown]
@@ -143,14 +150,22 @@ assert valid.tolist() == DUMOULIN_VALID  # integers: exact equality
 # Numbers are easier to follow written in the cells. The window that produced the output at
 # row 1, column 2 (value 19) is outlined.
 
+
 # %%
 def annotated_grid(ax, a, title, cmap="Blues", fmt="{:g}"):
     """Draw a 2-D array as a heatmap with each value written in its cell."""
     a = np.asarray(a)
     ax.imshow(a, cmap=cmap, vmin=min(a.min(), 0), vmax=max(a.max(), 1))
     for (r, c), value in np.ndenumerate(a):
-        ax.text(c, r, fmt.format(value), ha="center", va="center", fontsize=11,
-                color="white" if value > 0.6 * a.max() else "black")
+        ax.text(
+            c,
+            r,
+            fmt.format(value),
+            ha="center",
+            va="center",
+            fontsize=11,
+            color="white" if value > 0.6 * a.max() else "black",
+        )
     ax.set_xticks(range(a.shape[1]))
     ax.set_yticks(range(a.shape[0]))
     ax.set_title(title)
@@ -231,15 +246,24 @@ rng = np.random.RandomState(0)
 x = rng.uniform(-1, 1, (7, 6, 3))
 w = rng.uniform(-1, 1, (3, 3, 3, 2))
 b = np.array([0.5, -1.0])
-layer = Layer("conv_toy", "conv", kernel=w.astype(np.float32), bias=b.astype(np.float32),
-              stride=(2, 2), pad=(1, 0, 0, 1))
+layer = Layer(
+    "conv_toy",
+    "conv",
+    kernel=w.astype(np.float32),
+    bias=b.astype(np.float32),
+    stride=(2, 2),
+    pad=(1, 0, 0, 1),
+)
 toy_net = VGG(VGGWeights((layer,), source="lesson 1 hand-made layer"))
 library = toy_net(x[None].astype(np.float32), ["conv_toy"])["conv_toy"].numpy()[0]
 naive = conv2d_naive(x, w, b, stride=2, pad=(1, 0, 0, 1))
 print("library output shape", library.shape, "| naive", naive.shape)
 # H: floor((7 + 1 + 0 - 3) / 2) + 1 = 3;  W: floor((6 + 0 + 1 - 3) / 2) + 1 = 3
-expected_shape = (geometry.conv_output_size(7, 3, (1, 0), 2),
-                  geometry.conv_output_size(6, 3, (0, 1), 2), 2)
+expected_shape = (
+    geometry.conv_output_size(7, 3, (1, 0), 2),
+    geometry.conv_output_size(6, 3, (0, 1), 2),
+    2,
+)
 assert library.shape == naive.shape == expected_shape == (3, 3, 2)
 np.testing.assert_allclose(library, naive, rtol=1e-5, atol=1e-5)
 print("max |library - naive| =", np.abs(library - naive).max())
@@ -264,16 +288,26 @@ print(inspect.getsource(geometry.conv_output_size).split('"""')[-1])
 
 # %%
 cases = [  # (i, k, p, s, d) -> o
-    ((4, 3, 0, 1, 1), 2), ((5, 4, 2, 1, 1), 6), ((5, 3, 1, 1, 1), 5), ((5, 3, 2, 1, 1), 7),
-    ((5, 3, 0, 2, 1), 2), ((5, 3, 1, 2, 1), 3), ((6, 3, 1, 2, 1), 3), ((7, 3, 0, 1, 2), 3),
+    ((4, 3, 0, 1, 1), 2),
+    ((5, 4, 2, 1, 1), 6),
+    ((5, 3, 1, 1, 1), 5),
+    ((5, 3, 2, 1, 1), 7),
+    ((5, 3, 0, 2, 1), 2),
+    ((5, 3, 1, 2, 1), 3),
+    ((6, 3, 1, 2, 1), 3),
+    ((7, 3, 0, 1, 2), 3),
 ]
 print(" i  k  p  s  d |  o")
 for (i, k, p, s, d), expected in cases:
     by_hand = (i + 2 * p - k - (k - 1) * (d - 1)) // s + 1
     library_o = geometry.conv_output_size(i, k, p, s, d=d)
-    tf_o = tf.nn.conv2d(np.ones((1, i, i, 1), np.float32), np.ones((k, k, 1, 1), np.float32),
-                        strides=s, padding=[[0, 0], [p, p], [p, p], [0, 0]],
-                        dilations=d).shape[1]
+    tf_o = tf.nn.conv2d(
+        np.ones((1, i, i, 1), np.float32),
+        np.ones((k, k, 1, 1), np.float32),
+        strides=s,
+        padding=[[0, 0], [p, p], [p, p], [0, 0]],
+        dilations=d,
+    ).shape[1]
     print(f"{i:2d} {k:2d} {p:2d} {s:2d} {d:2d} | {by_hand:2d}")
     assert by_hand == library_o == tf_o == expected, (i, k, p, s, d)
 
@@ -293,13 +327,22 @@ for (i, k, p, s, d), expected in cases:
 
 # %%
 print(inspect.getsource(geometry.same_padding).split('"""')[-1])
-for (i, k, s), expected in [((6, 3, 2), (3, (0, 1))), ((5, 3, 2), (3, (1, 1))),
-                            ((7, 2, 2), (4, (0, 1)))]:
+for (i, k, s), expected in [
+    ((6, 3, 2), (3, (0, 1))),
+    ((5, 3, 2), (3, (1, 1))),
+    ((7, 2, 2), (4, (0, 1))),
+]:
     o, pads = geometry.same_padding(i, k, s)
-    tf_o = tf.nn.conv2d(np.ones((1, i, i, 1), np.float32), np.ones((k, k, 1, 1), np.float32),
-                        strides=s, padding="SAME").shape[1]
-    print(f"i={i} k={k} s={s}: SAME o={o}, pads (before, after)={pads};"
-          f" VALID o={geometry.conv_output_size(i, k, 0, s)}")
+    tf_o = tf.nn.conv2d(
+        np.ones((1, i, i, 1), np.float32),
+        np.ones((k, k, 1, 1), np.float32),
+        strides=s,
+        padding="SAME",
+    ).shape[1]
+    print(
+        f"i={i} k={k} s={s}: SAME o={o}, pads (before, after)={pads};"
+        f" VALID o={geometry.conv_output_size(i, k, 0, s)}"
+    )
     assert (o, pads) == expected and tf_o == o
 assert geometry.conv_output_size(7, 2, 0, 2) == 3  # VALID 3 vs SAME 4
 
@@ -315,8 +358,9 @@ image16 = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
 centre_tap = np.zeros((3, 3, 1, 1), np.float32)
 centre_tap[1, 1] = 1
 same = tf.nn.conv2d(image16, centre_tap, strides=2, padding="SAME").numpy()[0, :, :, 0]
-symmetric = tf.nn.conv2d(image16, centre_tap, strides=2,
-                         padding=[[0, 0], [1, 1], [1, 1], [0, 0]]).numpy()[0, :, :, 0]
+symmetric = tf.nn.conv2d(
+    image16, centre_tap, strides=2, padding=[[0, 0], [1, 1], [1, 1], [0, 0]]
+).numpy()[0, :, :, 0]
 print("SAME\n", same, "\nsymmetric pad 1\n", symmetric)
 assert same.tolist() == [[5, 7], [13, 15]]
 assert symmetric.tolist() == [[0, 2], [8, 10]]
@@ -387,8 +431,9 @@ sobel_x = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)
 edges = correlate(step, sobel_x, "VALID")
 print("Sobel-x on a step\n", edges)
 assert edges.tolist() == [[0, 4, 4, 0], [0, 4, 4, 0]]
-np.testing.assert_array_equal(conv2d_naive(step[:, :, None], sobel_x[:, :, None, None])[:, :, 0],
-                              edges)
+np.testing.assert_array_equal(
+    conv2d_naive(step[:, :, None], sobel_x[:, :, None, None])[:, :, 0], edges
+)
 
 # %% [markdown]
 # On the photo, the horizontal-line filter lights up the cap brim, the glasses, the mouth and
@@ -426,6 +471,7 @@ assert all(r.shape == grey.shape for r in responses.values())  # SAME, stride 1:
 # With $k = 4$, $s = 2$, $i = 4$, TF `"SAME"` happens to pad exactly (1, 1), so here `"SAME"`
 # equals "pad 1" (compare with the 3x3 case in section 7).
 
+
 # %%
 def rel_error(a, b):
     """CS231n's relative error: max |a - b| / max(1e-8, |a| + |b|)."""
@@ -437,8 +483,9 @@ w_oihw = np.linspace(-0.2, 0.3, num=3 * 3 * 4 * 4).reshape(3, 3, 4, 4)
 bias = np.linspace(-0.1, 0.2, num=3)
 x_nhwc = x_nchw.transpose(0, 2, 3, 1)
 w_hwio = w_oihw.transpose(2, 3, 1, 0)
-print("NCHW", x_nchw.shape, "-> NHWC", x_nhwc.shape, "| OIHW", w_oihw.shape, "-> HWIO",
-      w_hwio.shape)
+print(
+    "NCHW", x_nchw.shape, "-> NHWC", x_nhwc.shape, "| OIHW", w_oihw.shape, "-> HWIO", w_hwio.shape
+)
 out_nhwc = tf.nn.bias_add(
     tf.nn.conv2d(x_nhwc, w_hwio, strides=2, padding=[[0, 0], [1, 1], [1, 1], [0, 0]]), bias
 ).numpy()
@@ -453,8 +500,9 @@ assert rel_error(out[0, 0], expected_00) < 1e-6
 same_out = tf.nn.bias_add(tf.nn.conv2d(x_nhwc, w_hwio, 2, "SAME"), bias).numpy()
 np.testing.assert_allclose(same_out, out_nhwc, rtol=0, atol=1e-12)
 assert geometry.same_padding(4, 4, 2) == (2, (1, 1))
-np.testing.assert_allclose(conv2d_naive(x_nhwc[1], w_hwio, bias, 2, (1, 1, 1, 1)), out_nhwc[1],
-                           rtol=1e-12, atol=1e-12)
+np.testing.assert_allclose(
+    conv2d_naive(x_nhwc[1], w_hwio, bias, 2, (1, 1, 1, 1)), out_nhwc[1], rtol=1e-12, atol=1e-12
+)
 
 # %% [markdown]
 # ## What to remember

@@ -50,6 +50,7 @@ np.set_printoptions(precision=4, suppress=True)
 # $o = \lfloor (i + p_{before} + p_{after} - k)/s \rfloor + 1$. VGG uses $k = s = 2$: every
 # pool halves the height and width. Our naive version:
 
+
 # %%
 def pool2d_naive(x, k, s, method="max"):
     """Pool a (H, W) array with a k x k window and stride s, no padding (VALID)."""
@@ -81,6 +82,7 @@ print(inspect.getsource(VGG._pool_op))
 # %% [markdown]
 # A one-layer network built from a hand-made `pool` record agrees with the loops (exactly:
 # these are small integers and halves, exact in float32).
+
 
 # %%
 def one_layer_net(layer, pooling="max"):
@@ -136,8 +138,7 @@ x_dv = np.random.randint(0, 4, (5, 5)).astype(float)  # noqa: NPY002
 dv_max, dv_avg = pool2d_naive(x_dv, 3, 1, "max"), pool2d_naive(x_dv, 3, 1, "avg")
 print("max\n", dv_max, "\naverage x 9\n", dv_avg * 9)
 assert dv_max.tolist() == [[3, 3, 3], [3, 3, 3], [3, 2, 3]]
-np.testing.assert_allclose(dv_avg * 9, [[15, 15, 15], [9, 11, 16], [10, 7, 12]], rtol=0,
-                           atol=1e-12)
+np.testing.assert_allclose(dv_avg * 9, [[15, 15, 15], [9, 11, 16], [10, 7, 12]], rtol=0, atol=1e-12)
 
 
 def annotated_grid(ax, a, title, cmap="Blues", fmt="{:g}"):
@@ -145,8 +146,15 @@ def annotated_grid(ax, a, title, cmap="Blues", fmt="{:g}"):
     a = np.asarray(a)
     ax.imshow(a, cmap=cmap, vmin=min(a.min(), 0), vmax=max(a.max(), 1))
     for (r, c), value in np.ndenumerate(a):
-        ax.text(c, r, fmt.format(value), ha="center", va="center", fontsize=11,
-                color="white" if value > 0.6 * a.max() else "black")
+        ax.text(
+            c,
+            r,
+            fmt.format(value),
+            ha="center",
+            va="center",
+            fontsize=11,
+            color="white" if value > 0.6 * a.max() else "black",
+        )
     ax.set_xticks(range(a.shape[1]))
     ax.set_yticks(range(a.shape[0]))
     ax.set_title(title)
@@ -218,11 +226,29 @@ print(inspect.getsource(geometry.receptive_fields).split('"""')[-1])
 fields = {f.name: f for f in geometry.receptive_fields(geometry.vgg19_layers())}
 for name, (r, jump) in by_hand.items():
     assert fields[name].size == (r, r) and fields[name].jump == (jump, jump), name
-CURRICULUM_RF = {"conv1_1": 3, "conv1_2": 5, "pool1": 6, "conv2_1": 10, "conv2_2": 14,
-                 "pool2": 16, "conv3_1": 24, "conv3_2": 32, "conv3_3": 40, "conv3_4": 48,
-                 "pool3": 52, "conv4_1": 68, "conv4_2": 84, "conv4_3": 100, "conv4_4": 116,
-                 "pool4": 124, "conv5_1": 156, "conv5_2": 188, "conv5_3": 220, "conv5_4": 252,
-                 "pool5": 268}
+CURRICULUM_RF = {
+    "conv1_1": 3,
+    "conv1_2": 5,
+    "pool1": 6,
+    "conv2_1": 10,
+    "conv2_2": 14,
+    "pool2": 16,
+    "conv3_1": 24,
+    "conv3_2": 32,
+    "conv3_3": 40,
+    "conv3_4": 48,
+    "pool3": 52,
+    "conv4_1": 68,
+    "conv4_2": 84,
+    "conv4_3": 100,
+    "conv4_4": 116,
+    "pool4": 124,
+    "conv5_1": 156,
+    "conv5_2": 188,
+    "conv5_3": 220,
+    "conv5_4": 252,
+    "pool5": 268,
+}
 assert {name: fields[name].size[0] for name in CURRICULUM_RF} == CURRICULUM_RF
 assert [fields[f"pool{b}"].jump[0] for b in range(1, 6)] == [2, 4, 8, 16, 32]
 print("conv4_2 (Gatys' content layer) sees", fields["conv4_2"].size, "pixels")
@@ -232,27 +258,35 @@ print("conv4_2 (Gatys' content layer) sees", fields["conv4_2"].size, "pixels")
 # kernel, but with $2 \cdot 9 C^2$ or $3 \cdot 9 C^2$ weights instead of $25 C^2$ or $49 C^2$,
 # and with a ReLU between them (Simonyan & Zisserman 2014, section 2.3).
 
+
 # %%
 def conv_stack(n, k):
     w = np.broadcast_to(np.float32(0), (k, k, 1, 1))
-    return [Layer(f"c{i}", "conv", kernel=w, bias=np.zeros(1, np.float32), stride=(1, 1),
-                  pad=(0, 0, 0, 0)) for i in range(n)]
+    return [
+        Layer(
+            f"c{i}", "conv", kernel=w, bias=np.zeros(1, np.float32), stride=(1, 1), pad=(0, 0, 0, 0)
+        )
+        for i in range(n)
+    ]
 
 
 C = 256
 for n, big in ((2, 5), (3, 7)):
     r_stack = geometry.receptive_fields(conv_stack(n, 3))[-1].size[0]
     r_big = geometry.receptive_fields(conv_stack(1, big))[-1].size[0]
-    print(f"{n} x 3x3: RF {r_stack}, {n * 9 * C * C:,} weights | one {big}x{big}: RF {r_big}, "
-          f"{big * big * C * C:,} weights  (C = {C})")
+    print(
+        f"{n} x 3x3: RF {r_stack}, {n * 9 * C * C:,} weights | one {big}x{big}: RF {r_big}, "
+        f"{big * big * C * C:,} weights  (C = {C})"
+    )
     assert r_stack == r_big == big
 
 # %%
 names = [name for name in fields if name.startswith(("conv", "pool"))]  # conv1_1 ... pool5
 fig, ax = plt.subplots(figsize=(11, 3.8))
 ax.plot(range(len(names)), [fields[n].size[0] for n in names], "o-", label="receptive field r")
-ax.plot(range(len(names)), [fields[n].jump[0] for n in names], "s-",
-        label="jump j (cumulative stride)")
+ax.plot(
+    range(len(names)), [fields[n].jump[0] for n in names], "s-", label="jump j (cumulative stride)"
+)
 ax.set_xticks(range(len(names)), names, rotation=70, fontsize=8)
 ax.set_yscale("log", base=2)
 ax.set_ylabel("pixels of the input")
@@ -281,8 +315,9 @@ try:
 except FileNotFoundError as missing:
     print("No real weights file:", str(missing).split(";")[0])
     workdir = tempfile.TemporaryDirectory()
-    weights_path = vgg_mat.write_synthetic(Path(workdir.name) / "vgg19-synthetic-w8.mat",
-                                           width_divisor=8, seed=0)
+    weights_path = vgg_mat.write_synthetic(
+        Path(workdir.name) / "vgg19-synthetic-w8.mat", width_divisor=8, seed=0
+    )
 weights = vgg_mat.load(weights_path)
 print(weights.label)
 print(len(weights.layers), "layers;", f"{weights.num_params:,} parameters")
@@ -308,12 +343,14 @@ print("every layer_table shape == the shape the network produced")
 # Now the experiment, for the centre unit of channel 0 of six layers, with average pooling and
 # then with max pooling.
 
+
 # %%
 def positive_copy(w):
     """The same network with |W| kernels and zero biases: every path contributes > 0."""
     layers = tuple(
         dataclasses.replace(layer, kernel=np.abs(layer.kernel), bias=np.zeros_like(layer.bias))
-        if layer.kind == "conv" else layer
+        if layer.kind == "conv"
+        else layer
         for layer in w.layers
     )
     return dataclasses.replace(w, layers=layers)
@@ -348,8 +385,10 @@ for pooling in ("avg", "max"):
             assert (rows[0] + rows[-1]) / 2 == predicted_centre, layer
 print("layer     formula  measured(avg)  measured(max)")
 for layer in probe_layers:
-    print(f"{layer:9s} {fields[layer].size[0]:7d} {support['avg', layer][0]:14d}"
-          f" {support['max', layer][0]:14d}")
+    print(
+        f"{layer:9s} {fields[layer].size[0]:7d} {support['avg', layer][0]:14d}"
+        f" {support['max', layer][0]:14d}"
+    )
 assert [support["avg", n][0] for n in probe_layers] == [3, 5, 10, 14, 24, 84]
 assert [support["max", n][0] for n in probe_layers] == [3, 5, 9, 13, 21, 77]
 
@@ -370,8 +409,9 @@ for row, pooling in enumerate(("avg", "max")):
         ax.set_title(f"{layer}, {pooling} pool: {support[pooling, layer][0]} px", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
-fig.suptitle("Input pixels with a non-zero gradient for the centre unit (|W|, constant image)",
-             y=0.93)
+fig.suptitle(
+    "Input pixels with a non-zero gradient for the centre unit (|W|, constant image)", y=0.93
+)
 if weights.synthetic:
     stamp_synthetic(fig)
 plt.show()
@@ -410,8 +450,17 @@ if weights.synthetic:
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
 axes[0].imshow(erf, cmap="magma")
-axes[0].add_patch(plt.Rectangle((c - 41.5 - 0.5, c - 41.5 - 0.5), 84, 84, fill=False,
-                                ec="cyan", lw=1.5, label="theoretical field (84 px)"))
+axes[0].add_patch(
+    plt.Rectangle(
+        (c - 41.5 - 0.5, c - 41.5 - 0.5),
+        84,
+        84,
+        fill=False,
+        ec="cyan",
+        lw=1.5,
+        label="theoretical field (84 px)",
+    )
+)
 axes[0].legend(loc="lower left", fontsize=8)
 axes[0].set_title("|gradient| of relu4_2's centre unit")
 axes[1].plot(np.arange(SIZE) - c, erf.sum(axis=0) / erf.sum(), label="sum over rows")
@@ -445,8 +494,10 @@ counts["fc6"] = 7 * 7 * 512 * 4096 + 4096
 counts["fc7"] = 4096 * 4096 + 4096
 counts["fc8"] = 4096 * 1000 + 1000
 conv_total = sum(v for k, v in counts.items() if k.startswith("conv"))
-print(f"conv layers: {conv_total:,}   fc6: {counts['fc6']:,}   fc7: {counts['fc7']:,}   "
-      f"fc8: {counts['fc8']:,}   total: {sum(counts.values()):,}")
+print(
+    f"conv layers: {conv_total:,}   fc6: {counts['fc6']:,}   fc7: {counts['fc7']:,}   "
+    f"fc8: {counts['fc8']:,}   total: {sum(counts.values()):,}"
+)
 assert counts["conv1_1"] == 1_792 and counts["conv1_2"] == 36_928
 assert counts["conv4_2"] == 2_359_808
 assert conv_total == 20_024_384
@@ -466,13 +517,18 @@ assert vgg16 == 138_357_544
 
 # %% tags=["gallery"]
 fig, ax = plt.subplots(figsize=(11, 3.8))
-bars = ax.bar(range(len(counts)), list(counts.values()),
-              color=["tab:blue" if n.startswith("conv") else "tab:red" for n in counts])
+bars = ax.bar(
+    range(len(counts)),
+    list(counts.values()),
+    color=["tab:blue" if n.startswith("conv") else "tab:red" for n in counts],
+)
 ax.set_xticks(range(len(counts)), list(counts), rotation=70, fontsize=8)
 ax.set_yscale("log")
 ax.set_ylabel("parameters (log scale)")
-ax.set_title(f"VGG-19 parameters per layer: the 16 convs hold {conv_total / 143_667_240:.0%},"
-             f" fc6 alone {counts['fc6'] / 143_667_240:.0%}")
+ax.set_title(
+    f"VGG-19 parameters per layer: the 16 convs hold {conv_total / 143_667_240:.0%},"
+    f" fc6 alone {counts['fc6'] / 143_667_240:.0%}"
+)
 plt.tight_layout()
 plt.show()
 
