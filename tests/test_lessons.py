@@ -7,6 +7,7 @@ naive code against the library. A failing cell fails the test with that cell's t
 from __future__ import annotations
 
 import ast
+import base64
 import importlib.util
 import re
 from pathlib import Path
@@ -126,3 +127,19 @@ def test_executor_uses_this_interpreter_headless_in_the_notebook_folder(tmp_path
     with pytest.raises(CellExecutionError, match="the probe failed on purpose") as failure:
         tools.execute_notebook(notebook, timeout=60)
     assert "assert 1 + 1 == 3" in str(failure.value)  # the failing cell's source is reported
+
+
+def test_gallery_images_come_only_from_tagged_cells():
+    spec = importlib.util.spec_from_file_location(
+        "run_lessons", ROOT / "scripts" / "run_lessons.py"
+    )
+    run_lessons = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_lessons)
+    png = b"\x89PNG\r\n\x1a\n-fake"
+    image = nbformat.v4.new_output(
+        "display_data", data={"image/png": base64.b64encode(png).decode()}
+    )
+    tagged = nbformat.v4.new_code_cell("fig", metadata={"tags": ["gallery"]}, outputs=[image])
+    plain = nbformat.v4.new_code_cell("fig", outputs=[image])
+    notebook = nbformat.v4.new_notebook(cells=[plain, tagged, plain])
+    assert run_lessons.gallery_images(notebook) == [png]
