@@ -140,6 +140,6 @@ def test_gallery_images_come_only_from_tagged_cells():
         "display_data", data={"image/png": base64.b64encode(png).decode()}
     )
     tagged = nbformat.v4.new_code_cell("fig", metadata={"tags": ["gallery"]}, outputs=[image])
-    plain = nbformat.v4.new_code_cell("fig", outputs=[image])
-    notebook = nbformat.v4.new_notebook(cells=[plain, tagged, plain])
+    first, last = (nbformat.v4.new_code_cell("fig", outputs=[image]) for _ in range(2))
+    notebook = nbformat.v4.new_notebook(cells=[first, tagged, last])
     assert run_lessons.gallery_images(notebook) == [png]
