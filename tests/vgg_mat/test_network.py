@@ -109,8 +109,8 @@ def ref_pool(x, method, size, stride, pad):
     return y
 
 
-def ref_forward(weights, x, *, pooling="max"):
-    """Every layer's output, float64, as a dict."""
+def ref_forward(weights, x, *, pooling="max", stop=None):
+    """Every layer's output (up to and including `stop`), float64, as a dict."""
     out, a = {}, np.asarray(x, dtype=np.float64)
     for layer in weights.layers:
         if layer.kind == "conv":
@@ -124,6 +124,8 @@ def ref_forward(weights, x, *, pooling="max"):
             e = np.exp(a - a.max(axis=-1, keepdims=True))
             a = e / e.sum(axis=-1, keepdims=True)
         out[layer.name] = a
+        if layer.name == stop:
+            break
     return out
 
 
@@ -450,3 +452,59 @@ def test_label_and_synthetic_pass_through():
     assert net.synthetic is True
     assert "SYNTHETIC" in net.label
     assert net.deepest_index(["relu1_1", "block3_conv1"]) == VGG19_LAYER_NAMES.index("relu3_1")
+
+
+@pytest.mark.parametrize(
+    "ksize, pad",
+    [
+        ((2, 2), (0, 1, 0, 1)),
+        ((2, 2), (1, 0, 1, 0)),
+        ((3, 3), (1, 1, 1, 1)),
+        ((5, 3), (2, 2, 0, 2)),
+    ],
+)
+def test_stride1_conv_pads_same_or_explicit_match_reference(ksize, pad):
+    # (0 1 0 1) for 2x2 and (1 1 1 1) for 3x3 are TF 'SAME'; the others need the explicit list
+    rng = np.random.default_rng(15)
+    kernel = rng.normal(size=(*ksize, 3, 4)).astype(np.float32)
+    layer = Layer("c", "conv", kernel=kernel, bias=np.zeros(4, np.float32), stride=(1, 1), pad=pad)
+    x = random_input(rng, (1, 7, 6, 3))
+    got = VGG(VGGWeights(layers=(layer,)))(x, ["c"])["c"]
+    assert_close(got, ref_conv(x.astype(np.float64), kernel, layer.bias, (1, 1), pad), "c")
+
+
+# ---------------------------------------------------------------------------------------------
+# the synthetic files written by vgg_mat.write_synthetic (shared fixtures), both layouts
+
+
+@pytest.fixture(scope="module", params=["2016", "beta16"])
+def synthetic_weights(request):
+    from vgg_mat.matfile import load
+
+    return load(request.getfixturevalue(f"synthetic_{request.param}_path"))
+
+
+def test_synthetic_file_matches_reference_at_an_odd_size(synthetic_weights):
+    x = random_input(np.random.default_rng(16), (1, 37, 45, 3))
+    got = VGG(synthetic_weights)(x, RELU_AND_POOL)
+    ref = ref_forward(synthetic_weights, x, stop="pool5")
+    for name in RELU_AND_POOL:
+        assert_close(got[name], ref[name], name)
+
+
+def test_synthetic_file_matches_reference_through_fc8_at_224(synthetic_weights):
+    x = random_input(np.random.default_rng(17), (1, 224, 224, 3))
+    net = VGG(synthetic_weights)
+    got = net(x, ["pool5", "fc8", "prob"])
+    ref = ref_forward(synthetic_weights, x)
+    assert net.output_shapes(224, 224)["fc8"] == (1, 1, 10)
+    for name in ("pool5", "fc8", "prob"):
+        assert_close(got[name], ref[name], name)
+
+
+def test_tiny_weights_shapes_and_label(tiny_weights):
+    net = VGG(tiny_weights)
+    assert net.synthetic and net.label.startswith("SYNTHETIC RANDOM WEIGHTS")
+    shapes = net.output_shapes(64, 48)
+    assert shapes["relu1_1"] == (64, 48, 4) and shapes["pool5"] == (2, 2, 32)
+    assert list(shapes)[-1] == "pool5"
