@@ -395,7 +395,9 @@ class VGG:
         if not wanted:
             raise ValueError(f"ask for at least one layer; valid names: {', '.join(self.names)}")
         deepest = max(self._index[name] for name in wanted.values())
-        x = tf.convert_to_tensor(x, dtype=tf.float32)
+        x = tf.convert_to_tensor(x)
+        if x.dtype != tf.float32:
+            x = tf.cast(x, tf.float32)
         self._check_input(x, deepest)
         needed = set(wanted.values())
         outputs: dict[str, tf.Tensor] = {}

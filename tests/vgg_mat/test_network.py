@@ -508,3 +508,26 @@ def test_tiny_weights_shapes_and_label(tiny_weights):
     shapes = net.output_shapes(64, 48)
     assert shapes["relu1_1"] == (64, 48, 4) and shapes["pool5"] == (2, 2, 32)
     assert list(shapes)[-1] == "pool5"
+
+
+@pytest.mark.parametrize("layout", ["2016", "beta16"])
+def test_unknown_spatial_size_in_tf_function_gives_the_same_answer(layout):
+    # with (None, None) height/width the pools cannot pick SAME/VALID and pad explicitly
+    weights = random_vgg19(pool_pad=POOL_PADS[layout], classifier=False)
+    net = VGG(weights)
+    x = random_input(np.random.default_rng(18), (1, 37, 45, 3))
+    spec = tf.TensorSpec((None, None, None, 3), tf.float32)
+    traced = tf.function(lambda v: net(v, ["pool3", "pool5"]), input_signature=[spec])
+    got, eager = traced(x), net(x, ["pool3", "pool5"])
+    for name in ("pool3", "pool5"):
+        np.testing.assert_allclose(got[name].numpy(), eager[name].numpy(), rtol=1e-5, atol=1e-4)
+
+
+def test_float64_and_integer_inputs_are_cast_to_float32():
+    net = VGG(random_vgg19(classifier=False))
+    x = random_input(np.random.default_rng(19), (1, 8, 8, 3))
+    a = net(x, ["relu1_2"])["relu1_2"]
+    b = net(tf.constant(x.astype(np.float64)), ["relu1_2"])["relu1_2"]
+    assert b.dtype == tf.float32
+    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-5)
+    assert net(np.zeros((1, 8, 8, 3), np.uint8), ["relu1_1"])["relu1_1"].dtype == tf.float32
