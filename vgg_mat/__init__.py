@@ -34,6 +34,8 @@ _EXPORTS = {
     "classify": "classify",
     "download": "download",
     "find_weights": "download",
+    "DownloadError": "download",
+    "WeightsNotFoundError": "download",
     "OFFICIAL_URL": "download",
     "OFFICIAL_MD5": "download",
     "OFFICIAL_SIZE": "download",
