@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Execute every lesson into build/lessons/ (executed notebooks, for reading).
+lessons: $(STAMP)
+	$(BIN)/python scripts/run_lessons.py --out build/lessons
+
 lint: $(STAMP)
 	$(BIN)/ruff check vgg_mat nst tests benchmarks data
 
