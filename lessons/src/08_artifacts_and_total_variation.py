@@ -1,0 +1,406 @@
+# %% [markdown]
+# # Lesson 8: High-frequency artifacts and total variation
+#
+# **The question.** Images produced by optimising through a CNN fill up with fine, high-frequency
+# speckle. How do we *measure* it, what does a total-variation (TV) penalty actually penalise,
+# and why do the tutorials' TV terms (and their weights) differ by orders of magnitude?
+#
+# **Prerequisites.** L6 (style loss). It helps to have seen the optimisation loop (`nst.stylize`,
+# L9), but only its inputs and outputs are used here.
+#
+# **Run time.** About 30 s on 2 CPU cores, most of it four short stylisations of a $64\times64$
+# image (the real VGG-19 when `vgg_mat.find_weights()` finds it, otherwise a synthetic miniature
+# with random weights, labelled on every figure made with it).
+
+# %%
+# %load_ext autoreload
+# %autoreload 2
+import inspect
+import tempfile
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+from IPython.display import display
+
+import nst
+import vgg_mat
+from nst import losses, plots, statistics
+from nst.gradcheck import relative_error
+
+np.set_printoptions(precision=4, suppress=True)
+
+# %% [markdown]
+# ## 1. Neighbour differences and the TV family
+#
+# For each channel, the horizontal and vertical neighbour differences are
+#
+# $$\Delta^x_{i,j} = x_{i,j+1} - x_{i,j}, \qquad \Delta^y_{i,j} = x_{i+1,j} - x_{i,j} .$$
+#
+# The TF tutorial calls the two difference images `x_deltas` and `y_deltas` ("high-pass" images,
+# `nst.plots.high_pass_xy`). Every TV term is some way of adding them up:
+#
+# - `l1`: $\sum\lvert\Delta^x\rvert + \sum\lvert\Delta^y\rvert$
+#   (TF tutorial, `tf.image.total_variation`)
+# - `l2`: $\sum(\Delta^x)^2 + \sum(\Delta^y)^2$ (CS231n)
+# - `mean-l2`: $\mathrm{mean}(\Delta^y)^2 + \mathrm{mean}(\Delta^x)^2$ (anishathalye/neural-style)
+# - `mean-l1-half`: $\frac12(\mathrm{mean}\lvert\Delta^y\rvert + \mathrm{mean}\lvert\Delta^x\rvert)$
+#   (d2l)
+# - `crop-l2-half`: $\frac12\sum_{crop}((\Delta^x)^2 + (\Delta^y)^2)$ (jcjohnson/neural-style)
+# - `keras`: $\sum_{crop}((\Delta^x)^2 + (\Delta^y)^2)^{1.25}$ (Keras example)
+# - `isotropic`: $\sum_{crop}((\Delta^x)^2 + (\Delta^y)^2)^{\beta/2}$ with $\beta = 1$
+#   (Mahendran & Vedaldi)
+#
+# "crop" sums run over the $(H-1)\times(W-1)$ positions where both differences exist, so the
+# last row and column are never looked at. Note the TF tutorial's text calls its TV a "sum of
+# squares", but its code (`tf.image.total_variation`) sums *absolute* values: it is L1.
+
+# %%
+print(inspect.getsource(losses.tv_loss))
+
+# %% [markdown]
+# ## 2. Every variant on one impulse, by hand
+#
+# A $3\times3$ image with a single 2 in the centre. Its differences are $\pm2$ on the four edges
+# around the centre, so L1 $= 4\cdot2 = 8$ and L2 $= 4\cdot4 = 16$. The crop sees the four
+# top-left positions with $(\Delta^x)^2 + (\Delta^y)^2 = 0, 4, 4, 8$, so the Keras form is
+# $2\cdot4^{1.25} + 8^{1.25} = 24.768$, the isotropic form $2 + 2 + \sqrt8 = 6.828$ and
+# jcjohnson's $\frac12(4 + 4 + 8) = 8$. Move the 2 to the **corner** $(2, 2)$ and the crop never
+# sees it: the cropped forms give **0**.
+#
+# First the variants written out naively, then the library:
+
+
+# %%
+def differences(x):
+    """dy (H-1, W), dx (H, W-1) of a 2-D array, with explicit loops."""
+    h, w = x.shape
+    dy = np.array([[x[i + 1, j] - x[i, j] for j in range(w)] for i in range(h - 1)])
+    dx = np.array([[x[i, j + 1] - x[i, j] for j in range(w - 1)] for i in range(h)])
+    return dy, dx
+
+
+def tv_naive(x, kind):
+    dy, dx = differences(x)
+    crop = dy[:, :-1] ** 2 + dx[:-1, :] ** 2  # (H-1, W-1): both differences exist
+    return {
+        "l1": np.abs(dx).sum() + np.abs(dy).sum(),
+        "l2": (dx**2).sum() + (dy**2).sum(),
+        "mean-l2": (dy**2).mean() + (dx**2).mean(),
+        "mean-l1-half": 0.5 * (np.abs(dy).mean() + np.abs(dx).mean()),
+        "crop-l2-half": 0.5 * crop.sum(),
+        "keras": (crop**1.25).sum(),
+        "isotropic": np.sqrt(crop).sum(),
+    }[kind]
+
+
+centre = np.zeros((3, 3))
+centre[1, 1] = 2.0
+corner = np.zeros((3, 3))
+corner[2, 2] = 2.0
+expected = {  # the curriculum's hand-computed values
+    "centre": {
+        "l1": 8,
+        "l2": 16,
+        "mean-l2": 8 / 3,
+        "mean-l1-half": 2 / 3,
+        "crop-l2-half": 8,
+        "keras": 2 * 4**1.25 + 8**1.25,
+        "isotropic": 4 + np.sqrt(8),
+    },
+    "corner": {
+        "l1": 4,
+        "l2": 8,
+        "mean-l2": 4 / 3,
+        "mean-l1-half": 1 / 3,
+        "crop-l2-half": 0,
+        "keras": 0,
+        "isotropic": 0,
+    },
+}
+table = {"centre": {}, "corner": {}}
+for where, image in (("centre", centre), ("corner", corner)):
+    for kind in losses.TV_KINDS:
+        naive = tv_naive(image, kind)
+        library = float(nst.tv_loss(image[:, :, None], kind=kind))
+        assert relative_error(naive, expected[where][kind]) < 1e-12, (where, kind)
+        assert relative_error(library, naive) < 1e-12, (where, kind)
+        table[where][kind] = library
+    print(where, {k: round(v, 5) for k, v in table[where].items()})
+assert table["centre"]["l1"] == 8 and table["centre"]["l2"] == 16  # integers: exact
+assert round(table["centre"]["keras"], 5) == 24.76805
+assert round(table["centre"]["isotropic"], 5) == 6.82843
+assert table["corner"]["keras"] == table["corner"]["crop-l2-half"] == 0  # the crop never sees it
+
+# %% tags=["gallery"]
+kinds = list(losses.TV_KINDS)
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), gridspec_kw={"width_ratios": [1, 1, 3.2]})
+for ax, (name, image) in zip(
+    axes[:2], (("centre impulse", centre), ("corner impulse", corner)), strict=True
+):
+    ax.imshow(image, cmap="gray", vmin=0, vmax=2)
+    for (i, j), v in np.ndenumerate(image):
+        ax.text(j, i, f"{v:g}", ha="center", va="center", color="red", fontsize=12)
+    ax.set_title(name)
+    ax.set_xticks([])
+    ax.set_yticks([])
+ypos = np.arange(len(kinds))
+axes[2].barh(ypos - 0.2, [table["centre"][k] for k in kinds], 0.4, label="centre")
+axes[2].barh(ypos + 0.2, [table["corner"][k] for k in kinds], 0.4, label="corner")
+for y, k in zip(ypos, kinds, strict=True):
+    axes[2].text(
+        table["centre"][k] + 0.3, y - 0.2, f"{table['centre'][k]:.5g}", va="center", fontsize=8
+    )
+    axes[2].text(
+        table["corner"][k] + 0.3, y + 0.2, f"{table['corner'][k]:.5g}", va="center", fontsize=8
+    )
+axes[2].set_yticks(ypos, kinds)
+axes[2].invert_yaxis()
+axes[2].set_xlim(0, 29)
+axes[2].set_xlabel("TV value")
+axes[2].set_title("Seven TV kinds on the same two 3x3 images")
+axes[2].legend(loc="lower right")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ### Checks against TensorFlow and against jcjohnson's hand-written gradient
+#
+# `tf.image.total_variation` returns **one value per image** (summed over channels): a batch
+# $(x, 2x)$ gives $[8, 16]$ and a 3-channel copy gives 24.
+#
+# jcjohnson/neural-style never writes the TV *loss*; its `TVLoss` module only implements a
+# backward pass. Its gradient is that of $\frac12\sum_{crop}((\Delta^x)^2 + (\Delta^y)^2)$: on the
+# centre impulse, the stencil $[[0,-2,0],[-2,8,-2],[0,-2,0]]$.
+
+# %%
+batch = np.stack([centre, 2 * centre])[..., None]  # (2, 3, 3, 1)
+per_image = tf.image.total_variation(tf.constant(batch)).numpy()
+rgb = tf.constant(np.repeat(centre[:, :, None], 3, axis=2))
+print("tf.image.total_variation:", per_image, float(tf.image.total_variation(rgb)))
+assert np.array_equal(per_image, [8, 16])
+assert float(tf.image.total_variation(rgb)) == 24 == float(nst.tv_loss(rgb, kind="l1"))
+assert float(nst.tv_loss(batch, kind="l1")) == 24  # the library sums over the batch
+
+
+def jcjohnson_tv_backward(x):
+    """neural_style.lua TVLoss:updateGradInput, translated line by line (one channel)."""
+    grad = np.zeros_like(x)
+    x_diff = x[:-1, :-1] - x[:-1, 1:]  # -dx on the crop
+    y_diff = x[:-1, :-1] - x[1:, :-1]  # -dy on the crop
+    grad[:-1, :-1] += x_diff + y_diff
+    grad[:-1, 1:] -= x_diff
+    grad[1:, :-1] -= y_diff
+    return grad
+
+
+x = tf.Variable(centre[:, :, None])
+with tf.GradientTape() as tape:
+    tv = nst.tv_loss(x, kind="crop-l2-half")
+autodiff = tape.gradient(tv, x).numpy()[:, :, 0]
+print("gradient of crop-l2-half:\n", autodiff)
+assert np.array_equal(autodiff, [[0, -2, 0], [-2, 8, -2], [0, -2, 0]])
+assert np.array_equal(jcjohnson_tv_backward(centre), autodiff)
+
+# %% [markdown]
+# ## 3. TV is a high-pass penalty
+#
+# Two $8\times8$ images with the same energy $\sum x^2 = 64$: a $\pm1$ checkerboard, and a
+# horizontal ramp proportional to $j - 3.5$. The checkerboard changes sign at every one of its
+# $2\cdot8\cdot7 = 112$ neighbour pairs, each a squared difference of 4: L2-TV $= 448$. The ramp's
+# neighbours differ by the slope $a = \sqrt{64/(8\cdot42)}$ along $x$ only: L2-TV
+# $= 56a^2 = 32/3 \approx 10.667$. Same energy, 42 times less TV: TV measures energy at high
+# spatial frequency.
+#
+# TV also depends on the pixel scale: multiplying pixels by 255 (from $[0,1]$ to $[0,255]$)
+# multiplies L1 kinds by 255 and L2 kinds by $255^2 = 65025$. That alone explains why the TF
+# tutorial's TV weight (30, on $[0,1]$, L1) and anish's (100, on $[0, 255]$, mean L2) look
+# unrelated.
+
+# %%
+i, j = np.mgrid[0:8, 0:8]
+checker = np.where((i + j) % 2 == 0, 1.0, -1.0)
+ramp = (j - 3.5) * np.sqrt(64 / (8 * np.sum((np.arange(8) - 3.5) ** 2)))
+assert np.isclose(np.sum(checker**2), 64) and np.isclose(np.sum(ramp**2), 64)
+tv_checker = float(nst.tv_loss(checker[:, :, None], kind="l2"))
+tv_ramp = float(nst.tv_loss(ramp[:, :, None], kind="l2"))
+print(f"L2-TV: checkerboard {tv_checker:.4f}, ramp {tv_ramp:.4f}")
+assert tv_checker == 448
+assert relative_error(tv_ramp, 32 / 3) < 1e-12
+
+noise = np.random.default_rng(0).uniform(0, 1, (16, 16, 3))
+for kind, power in (("l1", 1), ("l2", 2), ("mean-l2", 2), ("mean-l1-half", 1), ("keras", 2.5)):
+    ratio = float(nst.tv_loss(255 * noise, kind=kind)) / float(nst.tv_loss(noise, kind=kind))
+    assert relative_error(ratio, 255.0**power) < 1e-10, kind
+print("TV(255 x) / TV(x): L1 kinds 255, L2 kinds 65025, Keras 255^2.5 - checked")
+
+# %% [markdown]
+# ## 4. Artifacts in a real optimisation, and what TV does to them
+#
+# Now a short stylisation: content = a $64\times64$ photo, style = one of the project's sample
+# paintings, 100 Adam steps (learning rate 10 on the 0-255 scale) from the content image, with
+# Gatys' losses, and an L2 TV term of weight $\gamma \in \{0, 1, 10, 100\}$. We measure each
+# result's **high-pass energy**, the mean squared neighbour difference
+# (`nst.tv_loss(image, kind="mean-l2")`), and compare it with the photo's.
+
+# %%
+try:
+    weights = vgg_mat.load(vgg_mat.find_weights())
+except FileNotFoundError as missing:  # no real file here: a random miniature instead
+    print("Real weights not found:", str(missing).splitlines()[0])
+    folder = Path(tempfile.mkdtemp(prefix="lesson08-"))
+    weights = vgg_mat.load(vgg_mat.write_synthetic(folder / "vgg19-synthetic.mat", width_divisor=8))
+print(weights.label)
+net = vgg_mat.VGG(weights)
+
+photo = nst.load_image(nst.sample_content_path(), max_size=75)[2:66]  # (64, 64, 3), 0-255
+painting = nst.load_image(nst.sample_style_path(), max_size=64)
+
+
+def high_pass_energy(image):
+    return float(nst.tv_loss(image, kind="mean-l2"))
+
+
+TV_WEIGHTS = [0.0, 1.0, 10.0, 100.0]
+results, curves = {}, {}
+for gamma in TV_WEIGHTS:
+    steps = list(
+        nst.stylize(
+            photo,
+            painting,
+            weights=net,
+            iterations=100,
+            optimizer="adam",
+            learning_rate=10.0,
+            init="content",
+            tv_weight=gamma,
+            tv_kind="l2",
+        )
+    )
+    results[gamma] = steps[-1].image
+    curves[gamma] = steps
+energy = {gamma: high_pass_energy(img) for gamma, img in results.items()}
+print(f"high-pass energy of the photo: {high_pass_energy(photo):9.1f}")
+for gamma, e in energy.items():
+    print(f"  result with TV weight {gamma:5g}: {e:9.1f}")
+assert energy[0.0] > energy[10.0] > energy[100.0]  # more TV, less high-frequency energy
+assert all(energy[a] > energy[b] for a, b in zip(TV_WEIGHTS[:-1], TV_WEIGHTS[1:], strict=True))
+
+# %% [markdown]
+# The x and y high-pass images (the TF tutorial's figure, `nst.plots.plot_high_pass`): grey is
+# "no change", bright and dark dots are sharp jumps between neighbours.
+
+# %% tags=["gallery"]
+fig = plots.plot_high_pass(
+    {
+        "photo": photo,
+        "no TV (γ = 0)": results[0.0],
+        "L2 TV, γ = 10": results[10.0],
+    },
+    synthetic=weights,
+)
+fig.get_layout_engine().set(rect=(0, 0, 1, 0.96))  # room for the synthetic-weights label
+display(fig)
+
+# %% [markdown]
+# Sobel filters (`tf.image.sobel_edges`) smooth across the edge direction before differencing, so
+# they respond to edges more than to single-pixel speckle; the gradient magnitude shows the same
+# story.
+
+
+# %%
+def sobel_magnitude(image):
+    grey = tf.reduce_mean(tf.constant(image[None], tf.float32), axis=-1, keepdims=True)
+    edges = tf.image.sobel_edges(grey)[0, :, :, 0, :]  # (H, W, 2): dy, dx
+    return tf.norm(edges, axis=-1).numpy()
+
+
+panels = {"photo": photo, "no TV": results[0.0], "TV γ = 10": results[10.0]}
+fig, axes = plt.subplots(1, 3, figsize=(10, 3.8))
+magnitudes = {k: sobel_magnitude(v) for k, v in panels.items()}
+vmax = max(m.max() for m in magnitudes.values())
+for ax, (name, mag) in zip(axes, magnitudes.items(), strict=True):
+    ax.imshow(mag, cmap="gray", vmin=0, vmax=vmax)
+    ax.set_title(f"Sobel magnitude: {name}\nmean {mag.mean():.0f}")
+    ax.set_axis_off()
+fig.tight_layout(rect=(0, 0, 1, 0.9))
+if weights.synthetic:
+    plots.stamp_synthetic(fig)
+plt.show()
+assert magnitudes["no TV"].mean() > magnitudes["TV γ = 10"].mean()
+
+# %% [markdown]
+# The radial power spectrum (`nst.statistics.radial_power_spectrum`) says *which* frequencies
+# carry the energy. Without TV the result has more power than the photo at high frequencies (the
+# artifacts); TV pulls the high end down, more the larger $\gamma$.
+
+# %%
+print(inspect.getsource(statistics.radial_power_spectrum))
+
+# %%
+spectra = {"photo": statistics.radial_power_spectrum(photo)}
+spectra.update({f"γ = {g:g}": statistics.radial_power_spectrum(results[g]) for g in TV_WEIGHTS})
+fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+for name, (frequency, power) in spectra.items():
+    style = {"lw": 2.5, "color": "k"} if name == "photo" else {"lw": 1.2}
+    axes[0].loglog(frequency[1:], power[1:], label=name, **style)  # ring 0: the removed mean
+    ratio = power[1:] / spectra["photo"][1][1:]
+    axes[1].semilogy(frequency[1:], ratio, label=name, **style)
+axes[0].set_ylabel("mean power")
+axes[0].set_title("Radial power spectra")
+axes[0].tick_params(axis="x", which="minor", labelbottom=False)
+axes[1].set_ylabel("power / photo's power")
+axes[1].set_title("Relative to the photo: > 1 means added energy")
+for ax in axes:
+    ax.set_xlabel("spatial frequency (cycles / pixel)")
+    ax.legend(fontsize=8)
+fig.tight_layout(rect=(0, 0, 1, 0.9))
+if weights.synthetic:
+    plots.stamp_synthetic(fig)
+plt.show()
+high = spectra["photo"][0] >= 0.25  # the upper half of the frequency range
+high_power = {name: float(p[high].sum()) for name, (_, p) in spectra.items()}
+print({k: f"{v:.3g}" for k, v in high_power.items()})
+assert high_power["γ = 0"] > high_power["γ = 100"]
+
+# %% [markdown]
+# The TV-weight sweep, side by side. Too little TV keeps the speckle; too much washes out the
+# style and then the content.
+
+# %% tags=["gallery"]
+fig = plots.plot_images(
+    {f"γ = {g:g}\nhigh-pass {energy[g]:.0f}": results[g] for g in TV_WEIGHTS},
+    synthetic=weights,
+)
+fig.get_layout_engine().set(rect=(0, 0, 1, 0.92))  # room for the synthetic-weights label
+display(fig)
+
+# %% [markdown]
+# **With the real weights** the losses have a different scale (real VGG-19 activations are
+# larger and sparser), so the same $\gamma$ values sit at different points of the trade-off and
+# the no-TV result shows the typical VGG artifacts (checkerboard-like patterns from the strided
+# pooling, Distill's "Feature Visualization"). The inequalities asserted above do not depend on
+# the weights: penalising neighbour differences more always leaves fewer of them.
+#
+# ## What to remember
+#
+# - Optimising pixels through a CNN adds high-frequency energy; the neighbour differences
+#   $\Delta^x, \Delta^y$ (high-pass images) and the radial power spectrum make it visible.
+# - TV sums those differences: L1 (`tf.image.total_variation`, the TF tutorial, despite its
+#   text), L2 (CS231n), means (anish, d2l), cropped forms (jcjohnson, Keras: blind to the last row
+#   and column), isotropic (Mahendran & Vedaldi). L1 and L2 kinds are not related by a constant.
+# - TV weights are not portable: the kind, the normalisation (sum or mean) and the pixel scale
+#   ($255$ for L1, $65025$ for L2) all change the number.
+# - More TV weight, less high-frequency energy, at the price of detail: choose it by looking.
+#
+# ## Exercises
+#
+# 1. Compute all seven TV kinds by hand for a $3\times3$ image with a 2 at position $(0, 1)$,
+#    then check with `nst.tv_loss`.
+# 2. Show that the `isotropic` kind with $\beta = 2$ equals `2 * crop-l2-half`, and that
+#    `keras` is `isotropic` with $\beta = 2.5$.
+# 3. Repeat section 4 with `tv_kind="l1"`. Which weights give about the same high-pass energy
+#    as L2 with $\gamma = 10$? Why is there no fixed conversion factor?
+# 4. Start from noise (`init="noise"`) instead of the content image. How does the high-pass
+#    energy without TV compare with the content-initialised run?
