@@ -91,7 +91,9 @@ class StylizeConfig:
         TV is computed on ``tv_pixel_scale * image_0_255`` (1/255 for [0, 1] presets).
     size : int or None
         Longer side of the output; the content image is resized to it (None: its own size).
-        Style images are resized to the same longer side.
+        Style images are resized to the same longer side. Never taken from a preset: a
+        preset's ``image_size`` is what the original used (pass ``size=preset.image_size`` to
+        match it); the library does not silently rescale the caller's image.
     pooling : {"max", "avg"}
     init : {"content", "noise", "content+noise", "style"}, or a path, or an (H, W, 3) array
         The starting image; see `nst.optimize.initial_image`.
@@ -153,7 +155,6 @@ def _from_preset(preset: Preset) -> dict[str, Any]:
         "tv_kind": preset.tv_kind,
         "pixel_range": float(preset.pixel_range[1]),
         "tv_pixel_scale": preset.tv_pixel_scale,
-        "size": preset.image_size,
         "pooling": preset.pooling,
         "init": preset.init,
         "init_noise": preset.init_noise,

@@ -113,8 +113,17 @@ class Objective:
         self.content_targets, self.style_targets = self._targets(
             content, styles, tuple(float(b) for b in blend)
         )
-        self.value_and_grad = tf.function(self._value_and_grad)
-        self.values = tf.function(self._values)
+
+        # fresh closures per instance: TF's retracing detector keys on the Python function, so
+        # compiling the bound methods directly warns when a program builds several Objectives
+        def value_and_grad(z: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            return self._value_and_grad(z)
+
+        def values(z: tf.Tensor) -> tf.Tensor:
+            return self._values(z)
+
+        self.value_and_grad = tf.function(value_and_grad)
+        self.values = tf.function(values)
 
     # targets, once ---------------------------------------------------------------------------
 

@@ -114,3 +114,15 @@ def test_bad_shapes_raise_clear_errors():
         plots.plot_feature_maps(np.zeros((4, 4)))
     with pytest.raises(ValueError, match="images is empty"):
         plots.plot_images([])
+
+
+def test_loss_curves_of_a_run_on_synthetic_weights(tiny_weights, content32, style32):
+    from nst import stylize
+
+    steps = list(stylize(content32, style32, weights=tiny_weights, iterations=3, optimizer="adam"))
+    fig = plots.plot_losses(steps, synthetic=tiny_weights)
+    assert plots.SYNTHETIC_LABEL in _texts(fig)
+    labels = {line.get_label() for ax in fig.axes for line in ax.lines}
+    assert {"total", "content", "style", "style/relu1_1", "content/relu4_2"} <= labels
+    images = plots.plot_images([content32, style32, steps[-1].image], synthetic=tiny_weights)
+    assert plots.SYNTHETIC_LABEL in _texts(images)
