@@ -64,8 +64,7 @@ def test_grace_hopper_is_a_military_uniform_with_the_faithful_layout(real_weight
     # must be confident (> 0.3 where 1000 classes share the mass; chance is 0.001).
     top5 = classify(real_weights, grace_hopper, top=5, transpose_hw=False)
     descriptions = [description for _, description, _ in top5]
-    print("faithful top-5:", top5)
     assert any("military uniform" in d for d in descriptions), top5
     assert top5[0][2] > 0.3, top5
-    transposed = classify(real_weights, grace_hopper, top=5, transpose_hw=True)
-    print("transposed top-5:", transposed)  # reported, not asserted: the layout experiment
+    # (the transposed layout's answer is the experiment `vgg-mat classify --both-layouts`
+    # prints; it is not asserted here because nothing published pins down its numbers)
