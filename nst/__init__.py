@@ -40,6 +40,11 @@ _EXPORTS = {
     "sample_content_path": "samples",
     "sample_style_paths": "samples",
     "sample_style_path": "samples",
+    "covariance": "statistics",
+    "mmd2": "statistics",
+    "mean_std_loss": "statistics",
+    "style_gradient_closed_form": "statistics",
+    "radial_power_spectrum": "statistics",
 }
 
 __all__ = sorted(_EXPORTS)
