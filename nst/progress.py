@@ -1,0 +1,121 @@
+"""Following a run: the loss history, the best image so far, and a progress bar on stderr.
+
+`nst.stylize` yields `Step` records and does no I/O; these helpers turn them into what a user
+sees and what the manifest keeps:
+
+- `RunHistory`   per-iteration losses (every term and layer) and timings, in columns, plus the
+  best step (lowest total loss) and the last one. Images of other steps are not kept.
+- `ProgressBar`  tqdm on stderr: iteration n / total, the per-term losses, it/s and the ETA.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+#: Terms shown in the progress bar (the per-layer ones stay in the manifest).
+BAR_TERMS = ("total", "content", "style", "tv")
+
+
+@dataclass(frozen=True)
+class LossRecord:
+    """The losses of one iteration, without its image (what `nst.plots.plot_losses` reads)."""
+
+    iteration: int
+    losses: dict[str, float]
+    elapsed: float
+
+
+@dataclass
+class RunHistory:
+    """Losses and timings of every step seen, the best step and the last one.
+
+    Attributes
+    ----------
+    records : list of LossRecord
+        One per step, in order.
+    best : Step or None
+        The step with the lowest finite ``losses["total"]`` so far (the earliest on ties).
+    last : Step or None
+        The latest step.
+    """
+
+    records: list[LossRecord] = field(default_factory=list)
+    best: Any = None
+    last: Any = None
+
+    def add(self, step: Any) -> None:
+        """Record a `nst.Step` (keeps its image only while it is the best or the last)."""
+        self.records.append(LossRecord(step.iteration, dict(step.losses), float(step.elapsed)))
+        total = step.losses.get("total", math.nan)
+        best_total = self.best.losses["total"] if self.best is not None else math.inf
+        if math.isfinite(total) and total < best_total:
+            self.best = step
+        self.last = step
+
+    def columns(self) -> dict[str, Any]:
+        """The history in columns, for the manifest.
+
+        Returns
+        -------
+        dict
+            ``{"iteration": [...], "elapsed_s": [...], "losses": {key: [...]}}``, one entry per
+            step; ``losses`` has every key of the steps (``total``, ``content``, ``style``,
+            ``tv``, ``content/<layer>``, ``style/<layer>``).
+        """
+        keys = list(dict.fromkeys(k for r in self.records for k in r.losses))
+        return {
+            "iteration": [r.iteration for r in self.records],
+            "elapsed_s": [round(r.elapsed, 6) for r in self.records],
+            "losses": {k: [r.losses.get(k, math.nan) for r in self.records] for k in keys},
+        }
+
+
+def format_losses(losses: dict[str, float], terms: tuple[str, ...] = BAR_TERMS) -> str:
+    """``total=1.23e+05 content=...`` for the terms present (4 significant digits)."""
+    return " ".join(f"{k}={losses[k]:.3e}" for k in terms if k in losses)
+
+
+class ProgressBar:
+    """A tqdm progress bar on stderr for a run of ``total`` steps; silent when `quiet`.
+
+    Parameters
+    ----------
+    total : int
+        Steps expected (``iterations + 1``: step 0 is the starting image).
+    description : str
+        Shown on the left (``"stylize"``, ``"texture"``, ...).
+    quiet : bool
+        No output at all.
+    stream : file, optional
+        Default ``sys.stderr``.
+
+    Notes
+    -----
+    Each `update` shows ``n/total``, the rate (it/s), the elapsed time and the ETA
+    ``(total - n) / rate``, and the per-term losses of the step as the postfix.
+    """
+
+    def __init__(self, total: int, description: str, *, quiet: bool, stream: TextIO | None = None):
+        from tqdm.auto import tqdm
+
+        self._bar = tqdm(
+            total=total,
+            desc=description,
+            unit="it",
+            file=stream if stream is not None else sys.stderr,
+            disable=quiet,
+            dynamic_ncols=True,
+            mininterval=0.2,
+        )
+
+    def update(self, step: Any) -> None:
+        """Advance by one step and show its losses."""
+        self._bar.set_postfix_str(format_losses(step.losses), refresh=False)
+        self._bar.update(1)
+
+    def close(self) -> None:
+        """Finish the line (idempotent)."""
+        self._bar.close()
