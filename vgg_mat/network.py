@@ -11,9 +11,10 @@ pool       ``tf.nn.max_pool2d`` / ``tf.nn.avg_pool2d`` with the file's window, s
 softmax    ``y = tf.nn.softmax(x)`` over the channel axis
 =========  ===========================================================================
 
-Nothing else: no Keras, no pretrained-model API. The weights become `tf.constant` tensors once,
-when the network is built (they are frozen), and a call runs only the layers up to the deepest
-one asked for.
+Nothing else: no Keras, no pretrained-model API. Each layer's weights become `tf.constant`
+tensors once, the first time the layer runs (they are frozen; layers never run, such as fc6-fc8
+during style transfer, never take memory), and a call runs only the layers up to the deepest one
+asked for.
 
 Convolution padding
 -------------------
@@ -238,8 +239,6 @@ class VGG:
 
     @staticmethod
     def _conv_op(layer: Layer) -> Callable[[tf.Tensor], tf.Tensor]:
-        kernel = tf.constant(np.asarray(layer.kernel, dtype=np.float32))
-        bias = tf.constant(np.asarray(layer.bias, dtype=np.float32).reshape(-1))
         top, bottom, left, right = (int(p) for p in layer.pad)
         strides = [1, int(layer.stride[0]), int(layer.stride[1]), 1]
         kh, kw = (int(d) for d in layer.kernel.shape[:2])
@@ -257,7 +256,18 @@ class VGG:
         else:
             padding = [[0, 0], [top, bottom], [left, right], [0, 0]]
 
+        constants: list[tf.Tensor] = []  # [kernel, bias], made on first use, then reused
+
         def conv(x: tf.Tensor) -> tf.Tensor:
+            if not constants:
+                # Built once, eagerly even when first called while a tf.function traces
+                # (init_scope lifts it out of the graph), and only for layers that are used:
+                # style transfer stops at relu5_1 and never pays for fc6-fc8 (about 480 MB).
+                with tf.init_scope():
+                    constants.append(tf.constant(np.asarray(layer.kernel, dtype=np.float32)))
+                    bias = np.asarray(layer.bias, dtype=np.float32).reshape(-1)
+                    constants.append(tf.constant(bias))
+            kernel, bias = constants
             return tf.nn.bias_add(tf.nn.conv2d(x, kernel, strides, padding), bias)
 
         return conv

@@ -289,6 +289,29 @@ def test_traced_graph_contains_only_the_needed_convolutions():
     assert count_convs(["relu5_4", "relu1_1"]) == 16
 
 
+def _built_constants(net, name):
+    """The constants a conv op has made so far (its closure's list), for the laziness tests."""
+    op = net._ops[net.names.index(name)]
+    return op.__closure__[op.__code__.co_freevars.index("constants")].cell_contents
+
+
+def test_weights_become_constants_on_first_use_once_and_outside_any_graph():
+    net = VGG(random_vgg19())
+    x = random_input(np.random.default_rng(3), (1, 16, 16, 3))
+    assert _built_constants(net, "conv1_1") == []
+    traced = tf.function(lambda x: net(x, ["relu2_1"]))
+    a = traced(x)["relu2_1"]
+    kernel = _built_constants(net, "conv1_1")[0]
+    b = net(x, ["relu2_1"])["relu2_1"]  # eager, after the trace: the same constants, reused
+    assert _built_constants(net, "conv1_1")[0] is kernel
+    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-6)
+    # made eagerly (init_scope), not as symbolic tensors of the graph being traced
+    assert isinstance(kernel, tf.Tensor) and hasattr(kernel, "numpy")
+    # layers never run never take memory: fc6 (VGG-19's largest) stays unbuilt
+    assert _built_constants(net, "conv3_1") == []
+    assert _built_constants(net, "fc6") == []
+
+
 # ---------------------------------------------------------------------------------------------
 # tf.function and gradients
 
