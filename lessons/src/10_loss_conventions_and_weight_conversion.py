@@ -194,8 +194,9 @@ print(inspect.getsource(presets.convert_weights))
 # Take one image, one style image and one network. Compute the TF tutorial's total loss (content
 # and style terms) with its own conventions and default weights; then convert its weights into
 # anish's conventions (and into Gatys' units) and compute the total with *those* formulas. The
-# three numbers must agree, for any network and any images. Features are cast to float64 so the
-# check can be tight.
+# three numbers must agree, for any network and any images; and `nst.stylize` with the TF
+# tutorial's preset must report the same total for the same image. Features are cast to float64
+# so the check can be tight.
 
 # %%
 try:
@@ -207,10 +208,11 @@ except FileNotFoundError as missing:  # no real file here: a random miniature in
 print(weights.label)
 net = vgg_mat.VGG(weights)
 
-size = (64, 96)
-content_image = nst.load_image(nst.sample_content_path(), max_size=96)[: size[0], : size[1]]
-style_image = nst.load_image(nst.sample_style_path(), max_size=96)[: size[0], : size[1]]
-generated = content_image + np.random.default_rng(0).normal(0, 20, content_image.shape)
+content_image = nst.load_image(nst.sample_content_path(), max_size=75)[2:66]  # (64, 64, 3)
+style_image = nst.load_image(nst.sample_style_path(), max_size=64)  # any size works
+noise = np.random.default_rng(0).normal(0, 20, content_image.shape)
+generated = np.clip(content_image + noise, 0, 255).astype(np.float32)  # some image to score
+image_positions = content_image.shape[0] * content_image.shape[1]  # M_img, for Keras only
 # Content and style only: TV kinds do not convert by a constant (end of this section, and L8).
 src = dataclasses.replace(presets.get_preset("tf-tutorial"), tv_weight=0.0)
 layers = sorted({*src.content_layers, *src.style_layers})
@@ -239,7 +241,7 @@ def weighted_total(lw):
             feats[l],
             style_targets[l],
             convention=lw.style_convention,
-            image_positions=size[0] * size[1],
+            image_positions=image_positions,
         )
         for l, lam in lw.style.items()
     )
@@ -260,6 +262,18 @@ for k, v in totals.items():
 values = list(totals.values())
 assert relative_error(values[0], values[1]) < 1e-10
 assert relative_error(values[0], values[2]) < 1e-10
+
+# The optimisation loop computes the same total: iteration 0 of nst.stylize with the TF
+# tutorial's preset, started from our generated image (float32 inside, hence 1e-4).
+step_0 = next(
+    iter(
+        nst.stylize(
+            content_image, style_image, weights=net, preset=src, iterations=0, init=generated
+        )
+    )
+)
+print(f"{'nst.stylize, iteration 0':38s} {step_0.losses['total']:.10g}")
+assert relative_error(step_0.losses["total"], values[0]) < 1e-4
 
 # The same conversion by hand: c = 4 (TF tutorial) and 4 / N^2 (anish), so lambda * N^2;
 # d = 2 / (N M) for both content terms, so alpha is unchanged.
