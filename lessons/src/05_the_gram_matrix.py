@@ -139,7 +139,7 @@ assert np.sign(G_hw[0, 1]) != np.sign(cov_lib[0, 1])
 # %%
 print(inspect.getsource(statistics.covariance))
 
-# %% tags=["gallery"]
+# %%
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.4))
 panels = {"raw Gram  G = FᵀF": G_loop, "G / M": G_hw, "covariance  G/M − μμᵀ": cov_lib}
 for ax, (title, mat) in zip(axes, panels.items(), strict=True):
@@ -349,8 +349,10 @@ plt.show()
 
 # %% [markdown]
 # With the real weights the VALID rank is still exactly 1 (it is a property of constant inputs,
-# not of the weights) and the SAME rank is at most 9; the curriculum observed 7 with random
-# weights, because some of the 9 border vectors can coincide or vanish after the ReLU.
+# not of the weights) and the SAME rank is at most $\min(9, N)$: 9 distinct rows cannot span
+# more. It can be lower, because after the ReLU the 9 vectors need not be linearly independent
+# (the curriculum observed 7 with a full-width random conv1_1; the miniature here has only
+# $N = 8$ channels, which caps the rank at 8).
 #
 # ## What to remember
 #

@@ -137,7 +137,7 @@ assert round(table["centre"]["keras"], 5) == 24.76805
 assert round(table["centre"]["isotropic"], 5) == 6.82843
 assert table["corner"]["keras"] == table["corner"]["crop-l2-half"] == 0  # the crop never sees it
 
-# %% tags=["gallery"]
+# %%
 kinds = list(losses.TV_KINDS)
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), gridspec_kw={"width_ratios": [1, 1, 3.2]})
 for ax, (name, image) in zip(

@@ -157,7 +157,7 @@ for name, term in content_terms.items():
     print(f"content {name:9s} {term:10.6f}  = {term / L_c:.6f} L_c")
 assert content_terms["mse"] * 3 == 19  # MSE = 152 / 24 = 19 / 3, checked in integers
 
-# %% tags=["gallery"]
+# %%
 fig, ax = plt.subplots(figsize=(9, 3.4))
 names = [r[0] for r in rows]
 ax.bar(names, [r[3] for r in rows], color=["C3" if n == "gatys" else "C0" for n in names])
