@@ -122,8 +122,9 @@ class Objective:
         def values(z: tf.Tensor) -> tf.Tensor:
             return self._values(z)
 
-        self.value_and_grad = tf.function(value_and_grad)
-        self.values = tf.function(values)
+        # autograph=False: no tensor-dependent Python control flow here, only loops over layers
+        self.value_and_grad = tf.function(value_and_grad, autograph=False)
+        self.values = tf.function(values, autograph=False)
 
     # targets, once ---------------------------------------------------------------------------
 
@@ -132,7 +133,7 @@ class Objective:
         content_layers = list(self.content_layers) if self.weights[0] > 0 else []
         style_layers = list(self.style_layers) if self.weights[1] > 0 else []
 
-        @tf.function
+        @tf.function(autograph=False)
         def targets(content, styles):
             p = {}
             if content_layers:
