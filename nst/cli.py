@@ -29,10 +29,11 @@ import re
 import signal
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -233,7 +234,7 @@ RECONSTRUCT_OPTIONS: tuple[Option, ...] = (
 
 def _describe_default(config_field: str, command_default: Any) -> str:
     """The default of a field in words, from the library's constants (imports TensorFlow)."""
-    from nst.config import DEFAULTS, INIT_MODES, OPTIMIZERS, POOLING
+    from nst.config import DEFAULTS, INIT_MODES, OPTIMIZERS, POOLING, StylizeConfig
     from nst.presets import PRESETS
 
     def show(value: Any) -> str:
@@ -252,18 +253,18 @@ def _describe_default(config_field: str, command_default: Any) -> str:
         text = "equal weights"
     elif config_field in DEFAULTS:
         text = show(DEFAULTS[config_field])
-    else:
-        text = "see nst.config.StylizeConfig"
+    else:  # not in DEFAULTS: the dataclass's own default (seed 0)
+        text = show({f.name: f.default for f in fields(StylizeConfig)}[config_field])
     if choices:
         text += f"; one of: {', '.join(choices)}" + (
             ", or a path" if config_field == "init" else ""
         )
-    if config_field != "seed":
+    if config_field in DEFAULTS or config_field == "size":  # what presets set
         text += "; a --preset may set another"
     return text
 
 
-class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+class _HelpFormatter(argparse.HelpFormatter):
     """Appends each config option's library default to its help (computed only for --help)."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
@@ -273,6 +274,10 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
             default = _describe_default(config_field, action.default)
             text += f" (default: {default})".replace("%", "%%")
         return text
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        # never break inside "tf-tutorial" or "--preset"
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -651,11 +656,12 @@ def _run(job: Job, args: argparse.Namespace, weights_path: Path | None) -> int:
 
     config = resolve_config(StylizeConfig(), **job.overrides)  # ValueError: unknown name, ...
     weights = _load_weights(weights_path)
-    if weights.synthetic:
-        print(_synthetic_banner(weights), file=sys.stderr, flush=True)
     steps = optimize.stylize(
         content, styles or None, weights=weights, config=config
     )  # ValueError here: a layer the file lacks, an image too small for a layer, ...
+
+    if weights.synthetic:
+        print(_synthetic_banner(weights), file=sys.stderr, flush=True)
 
     # 3. the run
     record: dict[str, Any] = {
@@ -867,12 +873,13 @@ def _demo_weights(*, quiet: bool) -> Path:
     except WeightsNotFoundError:
         if os.environ.get("VGG19_MAT"):
             raise  # a wrong VGG19_MAT: its own message says what to fix
-    print(
-        f"nst demo: no weights yet; downloading imagenet-vgg-verydeep-19.mat "
-        f"({OFFICIAL_SIZE:,} bytes) to {default_path()} (once; resumable)",
-        file=sys.stderr,
-        flush=True,
-    )
+    if not quiet:
+        print(
+            f"nst demo: no weights yet; downloading imagenet-vgg-verydeep-19.mat "
+            f"({OFFICIAL_SIZE:,} bytes) to {default_path()} (once; resumable)",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         return download(progress=not quiet)
     except DownloadError as error:

@@ -1,0 +1,171 @@
+"""The `nst` command line as a separate process: a full run, a real Ctrl-C, checks that happen
+before TensorFlow is imported, and `make demo` without network access.
+
+Each process imports TensorFlow once (several seconds), so there are few of them; the options
+and error messages are covered in-process by ``test_cli.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nst.manifest import SYNTHETIC_NOTICE, read_image_text
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def env(tmp_path) -> dict[str, str]:
+    """This environment without VGG19_MAT, with an empty weights cache and quiet TF logs."""
+    env = {k: v for k, v in os.environ.items() if k != "VGG19_MAT"}
+    env.update(VGG_MAT_HOME=str(tmp_path / "cache"), TF_CPP_MIN_LOG_LEVEL="2")
+    return env
+
+
+@pytest.fixture()
+def images(tmp_path) -> tuple[Path, Path]:
+    rng = np.random.RandomState(0)
+    paths = []
+    for name, size in (("content.png", (40, 56)), ("style.png", (48, 48))):
+        small = rng.uniform(0, 255, size=(5, 5, 3)).astype(np.uint8)
+        path = tmp_path / name
+        Image.fromarray(small).resize((size[1], size[0]), Image.BILINEAR).save(path)
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def _nst(*args: str) -> list[str]:
+    return [sys.executable, "-m", "nst", *args]
+
+
+def test_a_full_run_as_python_m_nst(images, tmp_path, env, synthetic_2016_path):
+    content, style = images
+    out = tmp_path / "run.png"
+    argv = _nst("stylize", str(content), str(style), "-o", str(out), "--weights",
+                str(synthetic_2016_path), "--size", "48", "--iterations", "3", "--save-every",
+                "3", "--plot")  # fmt: skip
+    result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "it/s" in result.stderr or "s/it" in result.stderr  # tqdm's rate
+    assert "total=" in result.stderr and "style=" in result.stderr  # per-term losses
+    manifest = json.loads(out.with_suffix(".json").read_text())
+    assert manifest["status"] == "completed" and manifest["history"]["iteration"] == [0, 1, 2, 3]
+    for path in (out, tmp_path / "run.0003.png", tmp_path / "run.losses.png"):
+        with Image.open(path) as img:
+            img.verify()
+    assert SYNTHETIC_NOTICE in read_image_text(out)
+
+
+def test_sigint_writes_the_best_image_an_interrupted_manifest_and_exits_130(
+    images, tmp_path, env, synthetic_2016_path
+):
+    content, style = images
+    out = tmp_path / "stopped.png"
+    argv = _nst("stylize", str(content), str(style), "-o", str(out), "--weights",
+                str(synthetic_2016_path), "--size", "48", "--iterations", "100000",
+                "--optimizer", "adam")  # fmt: skip
+    process = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    seen = b""
+    deadline = time.monotonic() + 240
+    try:
+        while b"total=" not in seen:  # the progress bar shows a step's losses
+            assert time.monotonic() < deadline, seen.decode(errors="replace")
+            chunk = os.read(process.stderr.fileno(), 4096)
+            assert chunk, f"nst exited early: {seen.decode(errors='replace')}"
+            seen += chunk
+        process.send_signal(signal.SIGINT)
+        rest = process.communicate(timeout=120)[1]
+    finally:
+        if process.poll() is None:
+            process.kill()
+    err = (seen + rest).decode(errors="replace")
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" in err
+    with Image.open(out) as img:
+        img.verify()
+    with Image.open(out) as img:
+        assert img.size == (48, 34)  # 56x40 content, longer side 48
+    manifest = json.loads(out.with_suffix(".json").read_text())
+    assert manifest["status"] == "interrupted" and manifest["exit_status"] == 130
+    totals = manifest["history"]["losses"]["total"]
+    assert manifest["output"]["which"] == "best"
+    assert manifest["output"]["iteration"] == manifest["history"]["iteration"][np.argmin(totals)]
+
+
+CHECKS_BEFORE_TENSORFLOW = """
+import sys
+from nst.cli import main
+for argv in {cases!r}:
+    print(main(argv), "tensorflow" in sys.modules)
+"""
+
+
+def test_files_and_numbers_are_checked_before_tensorflow_is_imported(images, tmp_path, env):
+    content, style = images
+    out = str(tmp_path / "x.png")
+    cases = [
+        ["stylize", str(tmp_path / "missing.png"), "-o", out],
+        ["stylize", str(content), "-o", str(content)],
+        ["stylize", str(content), "-o", str(tmp_path / "no" / "x.png")],
+        ["stylize", str(content), "-o", str(tmp_path / "x.gif")],
+        ["stylize", str(content), "-o", out, "--size", "0"],
+        ["stylize", str(content), "-o", out, "--style-weight", "-1"],
+        ["stylize", str(content), str(style), "-o", out, "--style-blend", "1,1"],
+        ["stylize", str(content), "-o", out, "--weights", str(tmp_path / "none.mat")],
+        ["texture", str(tmp_path / "missing.png"), "-o", out],
+    ]
+    script = CHECKS_BEFORE_TENSORFLOW.format(cases=cases)
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[: len(cases)] == ["2 False"] * len(cases)
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == len(cases) and all(line.startswith("nst ") for line in errors), errors
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content.png", "style.png"]
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_demo_offline_explains_itself_and_exits_2(tmp_path, env):
+    """The recipe of `make demo` (read with ``make -n``, which runs nothing), run offline."""
+    dry = subprocess.run(["make", "-n", "demo"], cwd=REPO, capture_output=True, text=True,
+                         timeout=60)  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    recipe = [line for line in dry.stdout.splitlines() if "nst demo" in line]
+    assert len(recipe) == 1, dry.stdout
+    command = shlex.split(recipe[0])
+    assert command[0] == ".venv/bin/nst" and command[1] == "demo"
+    program = REPO / command[0]
+    if not program.exists():
+        pytest.skip(f"{program} is not installed (`make test` creates it)")
+    env["VGG_MAT_URL"] = f"http://127.0.0.1:{_closed_port()}/x.mat"  # nothing listens there
+    result = subprocess.run([str(program), *command[1:]], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    err = result.stderr
+    assert "Traceback" not in err
+    assert "nst demo: error: could not download the VGG-19 weights" in err
+    for phrase in ("vgg-mat download", "VGG19_MAT=", "nst stylize --weights synthetic",
+                   "534,904,783", "106118b7cf60435e6d8e04f6a6dc3657"):  # fmt: skip
+        assert phrase in err, phrase
+    assert not (tmp_path / "out").exists()
