@@ -7,10 +7,10 @@
 #
 # **Prerequisites.** L4 (a layer's activations as the $(M, N)$ feature matrix $F$).
 #
-# **Run time.** About 15 s on 2 CPU cores. Sections 1-4 are exact arithmetic on a $2\times2\times2$
-# example; sections 5-6 run a few forward passes of VGG-19 on $64\times64$ images (the real
-# weights when `vgg_mat.find_weights()` finds them, otherwise a synthetic miniature with random
-# weights, labelled as such on every figure).
+# **Expected run time.** About 15 s on 2 CPU cores. Sections 1-4 are exact arithmetic on a
+# $2\times2\times2$ example; sections 5-6 run a few forward passes of VGG-19 on $64\times64$ images
+# (the real weights when `vgg_mat.find_weights()` finds them, otherwise a synthetic miniature with
+# random weights, labelled as such on every figure).
 
 # %%
 # %load_ext autoreload
@@ -191,8 +191,9 @@ try:
     weights = vgg_mat.load(vgg_mat.find_weights())
 except FileNotFoundError as missing:  # no real file here: a random miniature instead
     print("Real weights not found:", str(missing).splitlines()[0])
-    folder = Path(tempfile.mkdtemp(prefix="lesson05-"))
-    weights = vgg_mat.load(vgg_mat.write_synthetic(folder / "vgg19-synthetic.mat", width_divisor=8))
+    with tempfile.TemporaryDirectory() as folder:  # load() reads the whole file into memory
+        path = vgg_mat.write_synthetic(Path(folder) / "vgg19-synthetic.mat", width_divisor=8)
+        weights = vgg_mat.load(path)
 print(weights.label)
 net = vgg_mat.VGG(weights)
 

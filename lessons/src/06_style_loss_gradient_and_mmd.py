@@ -7,8 +7,8 @@
 #
 # **Prerequisites.** L4 (the feature matrix $F$, content loss) and L5 (the Gram matrix).
 #
-# **Run time.** About 10 s on 2 CPU cores. No network is needed: everything here is exact algebra on
-# tiny tensors, so nothing depends on the VGG weights.
+# **Expected run time.** About 10 s on 2 CPU cores. No network is needed: everything here is exact
+# algebra on tiny tensors, so nothing depends on the VGG weights.
 
 # %%
 # %load_ext autoreload

@@ -8,10 +8,10 @@
 # **Prerequisites.** L6 (style loss). It helps to have seen the optimisation loop (`nst.stylize`,
 # L9), but only its inputs and outputs are used here.
 #
-# **Run time.** About 30 s on 2 CPU cores, most of it four short stylisations of a $64\times64$
-# image (the real VGG-19 when `vgg_mat.find_weights()` finds it, otherwise a synthetic miniature
-# with random weights, labelled on every figure made with it). With the real, full-width network
-# the stylisations take about 2 minutes.
+# **Expected run time.** About 30 s on 2 CPU cores, most of it four short stylisations of a
+# $64\times64$ image (the real VGG-19 when `vgg_mat.find_weights()` finds it, otherwise a synthetic
+# miniature with random weights, labelled on every figure made with it). With the real, full-width
+# network the stylisations take about 2 minutes.
 
 # %%
 # %load_ext autoreload
@@ -259,13 +259,15 @@ try:
     weights = vgg_mat.load(vgg_mat.find_weights())
 except FileNotFoundError as missing:  # no real file here: a random miniature instead
     print("Real weights not found:", str(missing).splitlines()[0])
-    folder = Path(tempfile.mkdtemp(prefix="lesson08-"))
-    weights = vgg_mat.load(vgg_mat.write_synthetic(folder / "vgg19-synthetic.mat", width_divisor=8))
+    with tempfile.TemporaryDirectory() as folder:  # load() reads the whole file into memory
+        path = vgg_mat.write_synthetic(Path(folder) / "vgg19-synthetic.mat", width_divisor=8)
+        weights = vgg_mat.load(path)
 print(weights.label)
 net = vgg_mat.VGG(weights)
 
 photo = nst.load_image(nst.sample_content_path(), max_size=75)[2:66]  # (64, 64, 3), 0-255
-painting = nst.load_image(nst.sample_style_path(), max_size=64)
+painting = nst.load_image(nst.sample_style_path(), max_size=86)[:, :64]  # (64, 64, 3)
+assert photo.shape == painting.shape == (64, 64, 3)
 
 
 def high_pass_energy(image):

@@ -8,8 +8,8 @@
 #
 # **Prerequisites.** L4 (content loss $L_c$), L6 (style loss $E_l$ and its conventions).
 #
-# **Run time.** About 15 s on 2 CPU cores. Sections 1-3 and 5 are exact algebra; section 4 runs
-# one forward pass of a small network (the real VGG-19 when `vgg_mat.find_weights()` finds it,
+# **Expected run time.** About 15 s on 2 CPU cores. Sections 1-3 and 5 are exact algebra; section 4
+# runs one forward pass of a small network (the real VGG-19 when `vgg_mat.find_weights()` finds it,
 # otherwise a synthetic miniature with random weights: the algebra is identical either way).
 
 # %%
@@ -203,13 +203,14 @@ try:
     weights = vgg_mat.load(vgg_mat.find_weights())
 except FileNotFoundError as missing:  # no real file here: a random miniature instead
     print("Real weights not found:", str(missing).splitlines()[0])
-    folder = Path(tempfile.mkdtemp(prefix="lesson10-"))
-    weights = vgg_mat.load(vgg_mat.write_synthetic(folder / "vgg19-synthetic.mat", width_divisor=8))
+    with tempfile.TemporaryDirectory() as folder:  # load() reads the whole file into memory
+        path = vgg_mat.write_synthetic(Path(folder) / "vgg19-synthetic.mat", width_divisor=8)
+        weights = vgg_mat.load(path)
 print(weights.label)
 net = vgg_mat.VGG(weights)
 
 content_image = nst.load_image(nst.sample_content_path(), max_size=75)[2:66]  # (64, 64, 3)
-style_image = nst.load_image(nst.sample_style_path(), max_size=64)  # any size works
+style_image = nst.load_image(nst.sample_style_path(), max_size=86)[:, :64]  # (64, 64, 3)
 noise = np.random.default_rng(0).normal(0, 20, content_image.shape)
 generated = np.clip(content_image + noise, 0, 255).astype(np.float32)  # some image to score
 image_positions = content_image.shape[0] * content_image.shape[1]  # M_img, for Keras only
