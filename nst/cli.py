@@ -160,6 +160,10 @@ class Option:
         What it does; the default (from the preset or `nst.config.DEFAULTS`) is appended when
         help is shown.
     metavar : str, optional
+    image : bool
+        The value may be the path of an image (or a list of them): it is read before any
+        heavy work (one-line error if unusable) and no output may overwrite it. Words in
+        `INIT_MODES` are not paths.
     """
 
     flag: str
@@ -167,6 +171,12 @@ class Option:
     parse: Callable[[str], Any] | None
     help: str
     metavar: str | None = None
+    image: bool = False
+
+
+#: `nst.config.INIT_MODES`, repeated here so that --init is checked before TensorFlow is
+#: imported (nst.config imports it); a test keeps the two equal.
+INIT_MODES = ("content", "noise", "content+noise", "style")
 
 
 PRESET = Option("--preset", "preset", str, "named settings of one published implementation")
@@ -207,7 +217,9 @@ STYLE_BLEND = Option(
     "one weight per style image, e.g. 0.7,0.3 (normalised to sum 1)",
     "W1,W2,...",
 )
-INIT = Option("--init", "init", str, "starting image: a mode or the path of an image", "INIT")
+INIT = Option(
+    "--init", "init", str, "starting image: a mode or the path of an image", "INIT", image=True
+)
 POOLING = Option("--pooling", "pooling", str, "pooling in the network", "{max,avg}")
 SEED = Option("--seed", "seed", _integer(0), "seed of the initial noise", "N")
 LAYER = Option(
@@ -245,8 +257,8 @@ def _describe_default(config_field: str, command_default: Any) -> str:
     if config_field == "preset":
         return f"none; one of: {', '.join(PRESETS)} (see `nst presets`)"
     choices = {"optimizer": OPTIMIZERS, "pooling": POOLING, "init": INIT_MODES}.get(config_field)
-    if command_default is not None:
-        text = show(command_default)
+    if command_default is not None:  # the command's own choice
+        return show(command_default) + (f"; one of: {', '.join(choices)}" if choices else "")
     elif config_field == "size":
         text = "the content image's own size"
     elif config_field == "style_blend":
@@ -397,7 +409,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "(style weight 0). Shallow layers keep the pixels, deep ones only the arrangement.",
     )
     reconstruct.add_argument("content", metavar="CONTENT", help="content image")
-    _add_options(reconstruct, RECONSTRUCT_OPTIONS, init="noise")
+    _add_options(reconstruct, RECONSTRUCT_OPTIONS, init="noise", content_layers=("relu4_2",))
     _add_run_arguments(reconstruct, output_default=None)
     reconstruct.set_defaults(handler=_cmd_reconstruct)
 
@@ -595,12 +607,15 @@ class Job:
         Style images (empty for `reconstruct`).
     overrides : dict
         `StylizeConfig` fields given on the command line (and forced by the command).
+    options : sequence of Option
+        The command's options (those with ``image=True`` are checked as input files).
     """
 
     command: str
     content: Path
     styles: list[Path]
     overrides: dict[str, Any] = field(default_factory=dict)
+    options: Sequence[Option] = ()
 
 
 def _overrides(args: argparse.Namespace, options: Sequence[Option]) -> dict[str, Any]:
@@ -631,13 +646,19 @@ def _run(job: Job, args: argparse.Namespace, weights_path: Path | None) -> int:
     started, started_at = time.perf_counter(), utc_now()
     content = _read_image(job.content, "content" if job.command != "texture" else "style")
     styles = [_read_image(p, "style") for p in job.styles]
-    init = job.overrides.get("init")
     inputs = [job.content, *job.styles]
-    if init is not None and init not in ("content", "noise", "content+noise", "style"):
-        init_path = Path(init).expanduser()
-        _read_image(init_path, "--init")
-        job.overrides["init"] = str(init_path)
-        inputs.append(init_path)
+    for option in (o for o in job.options if o.image and o.field in job.overrides):
+        value = job.overrides[option.field]
+        paths = []
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(item, str) and item in INIT_MODES:
+                paths.append(item)
+                continue
+            path = Path(item).expanduser()
+            _read_image(path, option.flag)
+            inputs.append(path)
+            paths.append(str(path))
+        job.overrides[option.field] = paths if isinstance(value, (list, tuple)) else paths[0]
     if weights_path is not None:
         inputs.append(weights_path)
     blend = job.overrides.get("style_blend")
@@ -691,7 +712,9 @@ def _run(job: Job, args: argparse.Namespace, weights_path: Path | None) -> int:
             "label": weights.label,
         },
         "inputs": {
-            "content": {"path": str(job.content.resolve()), "size": list(content.shape[:2])},
+            "content": None
+            if job.command == "texture"  # the style image only sets the output's shape
+            else {"path": str(job.content.resolve()), "size": list(content.shape[:2])},
             "styles": [
                 {"path": str(p.resolve()), "size": list(s.shape[:2])}
                 for p, s in zip(job.styles, styles, strict=True)
@@ -835,7 +858,7 @@ def _cmd_stylize(args: argparse.Namespace) -> int:
 
     content = Path(args.content).expanduser() if args.content else sample_content_path()
     styles = [_style_path(s) for s in args.styles] or [sample_style_path()]
-    job = Job("stylize", content, styles, _overrides(args, STYLIZE_OPTIONS))
+    job = Job("stylize", content, styles, _overrides(args, STYLIZE_OPTIONS), STYLIZE_OPTIONS)
     return _run(job, args, _weights_file(args.weights))
 
 
@@ -849,9 +872,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         weights_path = _weights_file(args.weights)
     if args.output == DEMO_OUTPUT:
         DEMO_OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    job = Job(
-        "demo", sample_content_path(), [sample_style_path()], _overrides(args, STYLIZE_OPTIONS)
-    )
+    overrides = _overrides(args, STYLIZE_OPTIONS)
+    job = Job("demo", sample_content_path(), [sample_style_path()], overrides, STYLIZE_OPTIONS)
     return _run(job, args, weights_path)
 
 
@@ -902,15 +924,15 @@ def _cmd_texture(args: argparse.Namespace) -> int:
     style = _style_path(args.style)
     overrides = _overrides(args, TEXTURE_OPTIONS)
     overrides.update(content_weight=0.0, content_layers=())
-    return _run(Job("texture", style, [style], overrides), args, _weights_file(args.weights))
+    job = Job("texture", style, [style], overrides, TEXTURE_OPTIONS)
+    return _run(job, args, _weights_file(args.weights))
 
 
 def _cmd_reconstruct(args: argparse.Namespace) -> int:
     """``nst reconstruct CONTENT --layer L -o OUT``: content only, from noise."""
     overrides = _overrides(args, RECONSTRUCT_OPTIONS)
     overrides.update(style_weight=0.0, style_layers=())
-    overrides.setdefault("content_layers", ("relu4_2",))
-    job = Job("reconstruct", Path(args.content).expanduser(), [], overrides)
+    job = Job("reconstruct", Path(args.content).expanduser(), [], overrides, RECONSTRUCT_OPTIONS)
     return _run(job, args, _weights_file(args.weights))
 
 

@@ -193,6 +193,8 @@ def test_texture_matches_style_only_from_noise(files, weights):
     assert m["command"] == "texture"
     assert s["content_weight"] == 0 and s["content_layers"] == {} and s["init"] == "noise"
     assert all(v == 0 for v in m["history"]["losses"]["content"])
+    assert m["inputs"]["content"] is None
+    assert m["inputs"]["styles"][0]["path"] == str(files["style"].resolve())
     assert m["history"]["losses"]["style"][-1] > 0
     with Image.open(out) as img:
         assert img.size == (48, 48)  # the style's shape (64x64), longer side 48
@@ -350,6 +352,10 @@ BAD = {
     ),
     "blend sum 0": (["stylize", "{content}", "-o", "{out}", "--style-blend", "0"], "positive"),
     "empty layer list": (["stylize", "{content}", "-o", "{out}", "--content-layers", ","], "list"),
+    "init is the output": (
+        ["stylize", "{content}", "-o", "{style2}", "--init", "{style2}"],
+        "overwrite",
+    ),
     "missing init image": (
         ["stylize", "{content}", "-o", "{out}", "--init", "{dir}/i.png"],
         "i.png",
@@ -471,7 +477,22 @@ def test_help_shows_the_library_defaults(capsys):
     assert f"(default: {DEFAULTS['optimizer']}; one of: lbfgs, adam, sgd" in text
     assert all(name in text for name in PRESETS)
     assert main(["texture", "--help"]) == 0
-    assert "(default: noise;" in " ".join(capsys.readouterr().out.split())
+    assert "(default: noise; one of: content, noise," in " ".join(capsys.readouterr().out.split())
+    assert main(["reconstruct", "--help"]) == 0
+    assert "(default: relu4_2)" in " ".join(capsys.readouterr().out.split())
+
+
+def test_the_cli_init_modes_are_the_librarys():
+    from nst.config import INIT_MODES
+
+    assert nst.cli.INIT_MODES == INIT_MODES
+
+
+def test_init_from_an_image_file(files, weights):
+    out = files["out"]
+    argv = ["stylize", str(files["content"]), str(files["style"]), "-o", str(out), *weights]
+    assert main([*argv, *TINY, "--init", str(files["style2"]), "--quiet"]) == 0
+    assert _manifest(out)["settings"]["init"] == str(files["style2"])
 
 
 # ---------------------------------------------------------------------------------------------
