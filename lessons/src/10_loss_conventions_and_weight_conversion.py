@@ -9,8 +9,9 @@
 # **Prerequisites.** L4 (content loss $L_c$), L6 (style loss $E_l$ and its conventions).
 #
 # **Expected run time.** About 15 s on 2 CPU cores. Sections 1-3 and 5 are exact algebra; section 4
-# runs one forward pass of a small network (the real VGG-19 when `vgg_mat.find_weights()` finds it,
-# otherwise a synthetic miniature with random weights: the algebra is identical either way).
+# runs a few forward passes of a network on $64\times64$ images (the real VGG-19 when
+# `vgg_mat.find_weights()` finds it, otherwise a synthetic miniature with random weights: the
+# algebra is identical either way).
 
 # %%
 # %load_ext autoreload
