@@ -42,6 +42,7 @@ _EXPORTS = {
     "ScaleStep": "multiscale",
     "layer_masks": "masks",
     "guided_gram": "masks",
+    "style_layer_weights": "layer_weights",
     "sample_content_path": "samples",
     "sample_style_paths": "samples",
     "sample_style_path": "samples",
