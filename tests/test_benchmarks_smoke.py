@@ -1,0 +1,93 @@
+"""Smoke run of the benchmark harness on a tiny network (never asserts speed).
+
+The harness (`benchmarks/`) runs end to end in quick mode on a width/8 synthetic VGG-19 at 32 px:
+every pipeline builds, steps and lands in the table with the expected columns, the peers and
+ours compute the same loss (a real check that the Keras peer got our weights the right way
+round), and a fresh-process measurement comes back with a peak RSS.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+STEP_COLUMNS = (
+    "| Variant | First call (s) | ms per step | ms per evaluation | vs (a), per round |"
+    " GFLOP/s | of matmul |"
+)
+VARIANTS = (
+    "a: TF tutorial (Keras, tf.function)",
+    "b: online course (Keras, eager)",
+    "ours: nst.stylize, Adam",
+    "ours: nst.stylize, L-BFGS",
+)
+
+
+@pytest.fixture
+def bench(monkeypatch, tmp_path):
+    """`benchmarks` importable from the repo root, its cache in a temporary folder."""
+    monkeypatch.syspath_prepend(str(REPO))
+    monkeypatch.setenv("NST_BENCH_CACHE", str(tmp_path / "cache"))
+    import benchmarks.run
+
+    return benchmarks.run
+
+
+def test_quick_run_writes_the_table(bench, tmp_path):
+    output = tmp_path / "BENCHMARKS.md"
+    output.write_text("# Benchmarks\n\nHand-written notes stay.\n")
+    results_path = tmp_path / "results.json"
+    status = bench.main([
+        "--quick", "--sizes", "32", "--rounds", "1", "--recipe-steps", "3",
+        "--skip", "memory,first-step,huge", "--output", str(output), "--json", str(results_path),
+    ])  # fmt: skip
+    assert status == 0
+    text = output.read_text()
+    assert text.startswith("# Benchmarks\n\nHand-written notes stay.\n")
+    assert "<!-- BEGIN GENERATED -->" in text and "<!-- END GENERATED -->" in text
+    assert STEP_COLUMNS in text
+    assert "| Target | Measured | Verdict |" in text
+    for name in VARIANTS:
+        assert f"| {name} |" in text
+    assert "c: PyTorch" in text  # measured, or skipped with its reason
+    assert "### Time to quality at 32 px" in text
+
+    results = json.loads(results_path.read_text())
+    timed = results["timing"]["32"]
+    assert set(VARIANTS) <= set(timed["variants"])
+    for name in VARIANTS:
+        assert len(timed["variants"][name]["steps"]) == 1
+        assert timed["variants"][name]["first_s"] > 0
+    # the same function for all: peer (a) and ours agree on the first image's loss
+    assert timed["loss_check"]["relative_difference"] < 1e-4
+    assert timed["flops"]["step"] == pytest.approx(2 * timed["flops"]["forward"], rel=1e-12)
+    assert results["quality"]["reference"]["steps"] == 3
+
+    # a new generated section replaces the old one and keeps the hand-written text
+    from benchmarks import report
+
+    report.write_report(output, report.BEGIN + "\nnew table\n" + report.END, "# unused")
+    again = output.read_text()
+    assert again.count(report.BEGIN) == 1 and "new table" in again
+    assert again.startswith("# Benchmarks\n\nHand-written notes stay.\n")
+    assert "Time to quality" not in again
+
+
+def test_fresh_process_reports_peak_rss(bench):
+    from benchmarks import inputs, memory
+
+    row = memory.fresh_process("ours-adam", 32, weights=inputs.weights_path(8), steps=1)
+    assert row["ok"], row.get("error")
+    assert row["peak_rss_mib"] > 50  # TensorFlow alone is more than that
+    assert 0 < row["imports_s"] <= row["ready_s"] <= row["first_step_s"] <= row["total_s"]
+
+
+def test_bad_arguments_exit_2(bench, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main(["--skip", "everything"])
+    assert exit_info.value.code == 2
+    assert "unknown stage" in capsys.readouterr().err
