@@ -42,7 +42,9 @@ def numerical_gradient(
     """
     if eps <= 0:
         raise ValueError(f"eps must be positive, got {eps}")
-    point = np.array(x, dtype=np.float64)  # a copy: the caller's array is never touched
+    # a C-ordered copy: the caller's array is never touched, and `flat` below is a view of it
+    # (for a transposed input, reshape(-1) would copy and the perturbations would be lost)
+    point = np.array(x, dtype=np.float64, order="C")
     grad = np.zeros_like(point)
     flat = point.reshape(-1)  # a view into point
     out = grad.reshape(-1)

@@ -37,6 +37,14 @@ def test_numerical_gradient_does_not_touch_its_input_and_is_float64():
     np.testing.assert_allclose(grad, 2 * before, rtol=1e-8)
 
 
+def test_numerical_gradient_of_a_transposed_fortran_ordered_input():
+    # A transposed view is not C-contiguous: the gradient must still be 2x, not zeros.
+    x = np.arange(1.0, 7.0).reshape(2, 3).T  # (3, 2), Fortran-ordered
+    weights = np.arange(6.0).reshape(3, 2)
+    grad = numerical_gradient(lambda v: float(np.sum(weights * v**2)), x)
+    np.testing.assert_allclose(grad, 2 * weights * x, rtol=1e-8)
+
+
 def test_numerical_gradient_accepts_tensors_and_rejects_non_scalars():
     x = np.array([[1.0, 2.0]])
     grad = numerical_gradient(lambda v: tf.reduce_sum(tf.square(v)), x)
