@@ -379,12 +379,11 @@ def test_tf_tutorial_preset_reproduces_the_tutorials_training_loop(
     assert 10.0 < moved < 3 * 0.02 * 255 + 1  # Adam moves <= ~lr per step on the [0, 1] scale
 
 
-def test_closing_an_lbfgs_run_stops_its_worker(tiny_weights, content32, style32):
+def test_closing_an_lbfgs_run_leaves_no_thread_behind(tiny_weights, content32, style32):
     before = threading.active_count()
     run = stylize(content32, style32, weights=tiny_weights, iterations=50, optimizer="lbfgs")
     next(run)
     next(run)
-    assert threading.active_count() == before + 1
     run.close()
     assert threading.active_count() == before
 

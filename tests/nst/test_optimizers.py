@@ -63,12 +63,18 @@ def _quadratic(center: np.ndarray, scales: np.ndarray):
     return fun, calls
 
 
-def test_lbfgsb_minimises_a_quadratic_and_yields_once_per_iteration():
+ENGINES = ["setulb", "minimize"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_lbfgsb_minimises_a_quadratic_and_yields_once_per_iteration(engine):
     rng = np.random.RandomState(1)
     center = rng.uniform(-1, 1, size=20)
     scales = rng.uniform(1, 50, size=20)  # condition number ~50
     fun, calls = _quadratic(center, scales)
-    items = list(lbfgsb_iterations(fun, np.zeros(20), -np.inf, np.inf, max_iterations=40))
+    items = list(
+        lbfgsb_iterations(fun, np.zeros(20), -np.inf, np.inf, max_iterations=40, engine=engine)
+    )
     iterations = [i for i, _, _ in items]
     assert iterations[0] == 0
     assert iterations == list(range(len(items)))
@@ -83,13 +89,19 @@ def test_lbfgsb_minimises_a_quadratic_and_yields_once_per_iteration():
     assert len(calls) >= len(items)
 
 
-def test_lbfgsb_matches_scipy_minimize_iterates():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_lbfgsb_matches_scipy_minimize_iterates(engine):
     rng = np.random.RandomState(2)
     center = rng.uniform(-2, 2, size=10)
     scales = rng.uniform(1, 10, size=10)
     fun, _ = _quadratic(center, scales)
     lower, upper = -0.5, 1.0
-    ours = [x for _, x, _ in lbfgsb_iterations(fun, np.zeros(10), lower, upper, max_iterations=6)]
+    ours = [
+        x
+        for _, x, _ in lbfgsb_iterations(
+            fun, np.zeros(10), lower, upper, max_iterations=6, engine=engine
+        )
+    ]
     seen = []
     scipy.optimize.minimize(
         lambda x: fun(x)[:2],
@@ -105,34 +117,63 @@ def test_lbfgsb_matches_scipy_minimize_iterates():
         np.testing.assert_array_equal(a, b)
 
 
-def test_lbfgsb_keeps_the_box():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_lbfgsb_keeps_the_box(engine):
     # the unconstrained minimum lies outside the box, so the solution sits on its faces
     center = np.array([5.0, -5.0, 0.25])
     fun, calls = _quadratic(center, np.ones(3))
     lower, upper = np.array([0.0, -1.0, 0.0]), np.array([1.0, 1.0, 1.0])
-    items = list(lbfgsb_iterations(fun, np.array([3.0, 0.0, 0.5]), lower, upper, max_iterations=5))
+    items = list(
+        lbfgsb_iterations(fun, np.array([3.0, 0.0, 0.5]), lower, upper, max_iterations=5,
+                          engine=engine)
+    )  # fmt: skip
     for x in [x for _, x, _ in items] + calls:
         assert np.all(x >= lower) and np.all(x <= upper)
     np.testing.assert_allclose(items[-1][1], [1.0, -1.0, 0.25], atol=1e-9)
     np.testing.assert_array_equal(items[0][1], [1.0, 0.0, 0.5])  # x0 projected onto the box
 
 
-def test_lbfgsb_is_lazy_and_stops_its_worker_when_closed():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_lbfgsb_is_lazy_and_stops_its_worker_when_closed(engine):
     fun, calls = _quadratic(np.arange(50.0), np.linspace(1, 100, 50))
     before = threading.active_count()
-    iterator = lbfgsb_iterations(fun, np.zeros(50), -np.inf, np.inf, max_iterations=100)
+    iterator = lbfgsb_iterations(
+        fun, np.zeros(50), -np.inf, np.inf, max_iterations=100, engine=engine
+    )
     next(iterator)
     next(iterator)
     evaluated = len(calls)
-    assert threading.active_count() == before + 1
+    threads = 1 if engine == "minimize" else 0  # only the public path needs a worker thread
+    assert threading.active_count() == before + threads
     iterator.close()
     assert threading.active_count() == before
     assert len(calls) == evaluated  # nothing was computed ahead of the consumer
 
 
-def test_lbfgsb_zero_iterations_and_errors_propagate():
+def test_the_two_engines_give_identical_iterates_and_evaluations():
+    rng = np.random.RandomState(3)
+    center = rng.uniform(-3, 3, size=300)
+    scales = rng.uniform(0.1, 100, size=300)
+    lower = rng.uniform(-2, 0, size=300)
+    runs = {}
+    for engine in ENGINES:
+        fun, calls = _quadratic(center, scales)
+        items = list(
+            lbfgsb_iterations(fun, np.zeros(300), lower, 1.0, max_iterations=25, maxcor=5,
+                              engine=engine)
+        )  # fmt: skip
+        runs[engine] = ([x for _, x, _ in items], calls)
+    (xs_a, calls_a), (xs_b, calls_b) = runs["setulb"], runs["minimize"]
+    assert len(xs_a) == len(xs_b) == 26
+    for a, b in zip(xs_a, xs_b, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert len(calls_a) == len(calls_b)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_lbfgsb_zero_iterations_and_errors_propagate(engine):
     fun, calls = _quadratic(np.ones(3), np.ones(3))
-    items = list(lbfgsb_iterations(fun, np.zeros(3), -1, 1, max_iterations=0))
+    items = list(lbfgsb_iterations(fun, np.zeros(3), -1, 1, max_iterations=0, engine=engine))
     assert [i for i, _, _ in items] == [0] and len(calls) == 1
 
     def failing(x):
@@ -140,9 +181,11 @@ def test_lbfgsb_zero_iterations_and_errors_propagate():
             raise ArithmeticError("boom at a trial point")
         return 1.0, np.ones_like(x), None
 
-    iterator = lbfgsb_iterations(failing, np.zeros(3), -1, 1, max_iterations=3)
+    iterator = lbfgsb_iterations(failing, np.zeros(3), -1, 1, max_iterations=3, engine=engine)
     assert next(iterator)[0] == 0
     with pytest.raises(ArithmeticError, match="boom"):
         next(iterator)
     with pytest.raises(ValueError, match="max_iterations"):
         next(lbfgsb_iterations(failing, np.zeros(3), -1, 1, max_iterations=-1))
+    with pytest.raises(ValueError, match="unknown engine"):
+        next(lbfgsb_iterations(failing, np.zeros(3), -1, 1, max_iterations=1, engine="x"))
