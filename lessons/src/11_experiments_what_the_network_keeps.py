@@ -1,0 +1,625 @@
+# %% [markdown]
+# # Lesson 11: Experiments: what does the network keep?
+#
+# **The question.** Style transfer has many knobs that papers and tutorials set differently:
+# Gatys' normalised network, max or average pooling, taps before or after the ReLU, the content
+# layer, how much each style layer counts, whether colours come from the photo or the painting.
+# Which of them change the *mathematics*, which only change the *look*, and can you predict the
+# outcome before running it?
+#
+# Each section states a hypothesis, proves the exact part with an assert, and runs a short
+# experiment for the rest.
+#
+# 1. Gatys' activation normalisation, `vgg_mat.normalize_activations`: exact, and why the
+#    paper's $\alpha/\beta$ only transfers to a normalised network.
+# 2. Blank images (L5's rank result predicts the outcome).
+# 3. Max versus average pooling.
+# 4. Pre- versus post-ReLU taps.
+# 5. Content layer relu2_2 versus relu4_2 (Gatys' CVPR figure 5).
+# 6. The style-layer exponent (anish's `--style-layer-weight-exp`).
+# 7. Colour preservation (Gatys et al. 2017): luminance-only transfer and histogram matching.
+#
+# **Prerequisites.** L5 (Gram matrix, blank-image rank), L6 (style loss), L9 (running
+# `nst.stylize`).
+#
+# **Expected run time.** About 40 s on 2 CPU cores (nine short optimisations of a $64\times64$
+# image). Uses the real VGG-19 when `vgg_mat.find_weights()` finds it, otherwise a synthetic
+# miniature with random weights; every figure then says so. The exact identities hold for
+# both; the *visual* conclusions (smoother images with average pooling, finer detail with a
+# shallow content layer) need the real weights.
+
+# %%
+# %load_ext autoreload
+# %autoreload 2
+# %matplotlib inline
+import inspect
+import tempfile
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+from IPython.display import display
+
+import nst
+import vgg_mat
+from nst import plots
+from nst.color import RGB_TO_YIQ, rgb_to_yiq
+from vgg_mat.normalization import mean_activations
+
+np.set_printoptions(precision=4, suppress=True)
+tf.get_logger().setLevel("ERROR")  # each run compiles its own loss: TF's retracing notes are noise
+
+# %% [markdown]
+# The network, the content photo and a style image ($64\times64$), and the run settings of
+# L9: content relu4_2, style relu1_1 ... relu5_1 with $w_l = 1/5$, Adam with learning rate 5,
+# 40 steps, $\beta/\alpha$ the power of ten that balances the two terms at their worst.
+
+# %%
+try:
+    weights = vgg_mat.load(vgg_mat.find_weights())
+except FileNotFoundError as missing:  # no real file here: a random miniature instead
+    print("Real weights not found:", str(missing).splitlines()[0])
+    with tempfile.TemporaryDirectory() as folder:
+        path = vgg_mat.write_synthetic(Path(folder) / "vgg19-synthetic.mat", width_divisor=8)
+        weights = vgg_mat.load(path)  # everything is in memory now; the folder can go
+print(weights.label)
+net = vgg_mat.VGG(weights)
+
+content = nst.load_image(nst.sample_content_path(), max_size=75)[2:66]  # (64, 64, 3), 0-255
+styles = {
+    name: nst.images.resize_image(nst.load_image(path), (64, 64))
+    for name, path in nst.sample_style_paths().items()
+}
+style = styles["swirls"]
+STYLE_LAYERS = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
+mean_rgb = np.asarray(weights.mean_rgb)
+
+
+def acts(image, layers, network=net):
+    """Activations (float64 numpy, batch axis dropped) of an (H, W, 3) image in [0, 255]."""
+    out = network(vgg_mat.preprocess(image, weights), layers)
+    return {name: tf.cast(a[0], tf.float64).numpy() for name, a in out.items()}
+
+
+def gram(f):
+    m = f.reshape(-1, f.shape[-1])  # (M, N)
+    return m.T @ m  # G = F^T F
+
+
+def style_E(f, a):
+    """Gatys' E_l = sum (G - A)^2 / (4 N^2 M^2) for raw Grams."""
+    n, m = f.shape[-1], f.shape[0] * f.shape[1]
+    return np.sum((gram(f) - a) ** 2) / (4.0 * n**2 * m**2)
+
+
+blank = np.broadcast_to(mean_rgb, content.shape).astype(np.float32)
+cost_content = 0.5 * np.sum(
+    (acts(blank, ["relu4_2"])["relu4_2"] - acts(content, ["relu4_2"])["relu4_2"]) ** 2
+)
+f_c, f_s = acts(content, STYLE_LAYERS), acts(style, STYLE_LAYERS)
+cost_style = np.mean([style_E(f_c[name], gram(f_s[name])) for name in STYLE_LAYERS])
+BETA = 10.0 ** np.round(np.log10(cost_content / cost_style))
+SETTINGS = dict(
+    weights=net,
+    content_layers=["relu4_2"],
+    style_layers=STYLE_LAYERS,
+    content_weight=1.0,
+    style_weight=BETA,
+    optimizer="adam",
+    learning_rate=5.0,
+    iterations=40,
+)
+print(f"beta / alpha = {BETA:g}")
+
+
+def run(content_image, style_image, **changes):
+    """The Step list of one short `nst.stylize` run with SETTINGS (+ changes)."""
+    return list(nst.stylize(content_image, style_image, **{**SETTINGS, **changes}))
+
+
+def show(fig, top=0.9):
+    """Display a `nst.plots` figure, its axes below the top edge (room for the red label)."""
+    fig.get_layout_engine().set(rect=(0, 0, 1, top))
+    display(fig)
+
+
+baseline = run(content, style)
+assert baseline[-1].losses["total"] < baseline[0].losses["total"]
+
+# %% [markdown]
+# ## 1. Gatys' activation normalisation
+#
+# Gatys et al. (CVPR 2016, section 2): "We normalized the network by scaling the weights such
+# that the mean activation of each convolutional filter over images and positions is equal to
+# one." Why would that be allowed? A positive per-channel scale $s$ commutes with everything
+# between two convolutions: $\mathrm{relu}(s z) = s\,\mathrm{relu}(z)$, $\max_i(s a_i) = s
+# \max_i a_i$, averages are linear, zero padding stays zero. So divide conv $l$'s filter $o$
+# (kernel and bias) by its mean activation $\mu_l[o]$, multiply the next conv's input weights
+# from channel $o$ by $\mu_l[o]$, and the network computes the same thing, every activation of
+# layer $l$ divided by its mean:
+#
+# $$ W'_l[u,v,c,o] = W_l[u,v,c,o]\,\frac{\mu_{l^-}[c]}{\mu_l[o]}, \qquad b'_l[o] =
+#    \frac{b_l[o]}{\mu_l[o]}, \qquad a'_l = a_l / \mu_l .$$
+#
+# Channels that never fire on the calibration set ($\mu = 0$, "dead") are left alone. By
+# default the library normalises conv1_1 ... conv5_4 and lets fc6 absorb the last scale, so
+# the classifier's output does not change.
+
+# %%
+print(inspect.getsource(vgg_mat.normalize_activations))
+
+# %% [markdown]
+# Calibration set: the content photo and the four sample paintings (Gatys used ImageNet
+# images; the identity below holds for any set). First the naive version for the first layer:
+# the mean of relu1_1 over all images and positions, and conv1_1's new kernel, by hand.
+
+# %%
+calibration = np.stack([content, *styles.values()])  # (5, 64, 64, 3)
+mu_1 = acts(calibration[0], ["relu1_1"])["relu1_1"].sum(axis=(0, 1))
+for image in calibration[1:]:
+    mu_1 = mu_1 + acts(image, ["relu1_1"])["relu1_1"].sum(axis=(0, 1))
+mu_1 = mu_1 / (len(calibration) * 64 * 64)  # mean over images and positions
+s_1 = np.where(mu_1 > 0, 1.0 / np.where(mu_1 > 0, mu_1, 1.0), 1.0)
+kernel_by_hand = weights.layer("conv1_1").kernel * s_1  # W / mu, per output channel
+
+normalized = vgg_mat.normalize_activations(weights, calibration)
+print(normalized.label)
+means = mean_activations(weights, calibration)
+np.testing.assert_allclose(means["conv1_1"], mu_1, rtol=1e-6)
+np.testing.assert_allclose(normalized.layer("conv1_1").kernel, kernel_by_hand, rtol=1e-6)
+assert "normalised" in normalized.label
+
+# %% [markdown]
+# **Exact (up to float32): every live channel now has mean activation 1 on the calibration
+# set**, and dead channels stay at 0.
+
+# %%
+after = mean_activations(normalized, calibration)
+dead = 0
+for name, mu in after.items():
+    alive = means[name] > 0
+    dead += int((~alive).sum())
+    np.testing.assert_allclose(mu[alive], 1.0, rtol=1e-3)
+    assert np.all(mu[~alive] == 0.0)
+print(f"{len(after)} conv layers, {sum(m.size for m in after.values())} channels, {dead} dead")
+print("before, per layer: mean of mu from", f"{min(m.mean() for m in means.values()):.3g} to",
+      f"{max(m.mean() for m in means.values()):.3g}")  # fmt: skip
+
+# %% [markdown]
+# **Exact: the network is unchanged up to the scale.** On an image that was not in the
+# calibration set (the photo, mirrored), every normalised layer's activations are the original
+# ones divided by $\mu_l$, pooling included, and the classifier's probabilities (fc6-fc8 run on
+# a $224\times224$ input) are the same.
+
+# %%
+probe = content[:, ::-1]  # not a calibration image
+taps = ["relu1_1", "pool1", "relu3_1", "relu4_2", "relu5_1", "pool5"]
+old, new = acts(probe, taps), acts(probe, taps, network=vgg_mat.VGG(normalized))
+conv_of = {"relu1_1": "conv1_1", "pool1": "conv1_2", "relu3_1": "conv3_1",
+           "relu4_2": "conv4_2", "relu5_1": "conv5_1", "pool5": "conv5_4"}  # fmt: skip
+for tap, conv in conv_of.items():
+    s = np.where(means[conv] > 0, 1.0 / np.where(means[conv] > 0, means[conv], 1.0), 1.0)
+    np.testing.assert_allclose(
+        new[tap], old[tap] * s, rtol=1e-3, atol=1e-3 * np.abs(new[tap]).max()
+    )
+big = nst.images.resize_image(content, (224, 224))
+p_old = acts(big, ["prob"])["prob"].ravel()
+p_new = acts(big, ["prob"], network=vgg_mat.VGG(normalized))["prob"].ravel()
+np.testing.assert_allclose(p_new, p_old, rtol=1e-3, atol=1e-7)
+print("top class before and after:", p_old.argmax(), p_new.argmax())
+
+# %% tags=["gallery"]
+fig, ax = plt.subplots(figsize=(8, 3.6))
+names = list(means)
+ax.boxplot([means[n][means[n] > 0] for n in names], tick_labels=[n[4:] for n in names])
+ax.axhline(1.0, color="red", lw=1.5, label="after normalisation: every live channel = 1")
+ax.set_yscale("log")
+ax.set_xlabel("conv layer")
+ax.set_ylabel("mean activation per channel")
+ax.set_title("Mean post-ReLU activation per channel, before normalisation")
+ax.legend(loc="lower left", fontsize=8)
+fig.tight_layout(rect=(0, 0, 1, 0.92))
+if weights.synthetic:
+    plots.stamp_synthetic(fig)
+plt.show()
+
+# %% [markdown]
+# ### Why $\alpha/\beta$ does not transfer between networks
+#
+# If a layer's activations are all multiplied by $s$, its content loss
+# $\tfrac12\sum(sF - sP)^2$ grows by $s^2$ and its Gram loss by $s^4$ (a Gram is quadratic in
+# $F$, and the loss squares it again). Make that happen inside the network by hand: conv1_1's
+# kernel and bias times $s$ and conv1_2's kernel divided by $s$. relu1_1 scales by $s$ and
+# relu2_1 not at all.
+
+# %%
+s = 0.1
+layers = list(weights.layers)
+for i, layer in enumerate(layers):
+    if layer.name == "conv1_1":
+        layers[i] = replace(layer, kernel=layer.kernel * s, bias=layer.bias * s)
+    if layer.name == "conv1_2":
+        layers[i] = replace(layer, kernel=layer.kernel / s)
+scaled_net = vgg_mat.VGG(replace(weights, layers=tuple(layers), source="conv1_1 scaled by hand"))
+two = ["relu1_1", "relu2_1"]
+f0, p0, a0 = acts(probe, two), acts(content, two), acts(style, two)
+f1, p1, a1 = (acts(x, two, network=scaled_net) for x in (probe, content, style))
+lc_ratio = np.sum((f1["relu1_1"] - p1["relu1_1"]) ** 2) / np.sum(
+    (f0["relu1_1"] - p0["relu1_1"]) ** 2
+)
+e_ratio = style_E(f1["relu1_1"], gram(a1["relu1_1"])) / style_E(f0["relu1_1"], gram(a0["relu1_1"]))
+print(f"s = {s}: content loss x {lc_ratio:.6g} (s^2 = {s**2:g})")
+print(f"        style loss x {e_ratio:.6g} (s^4 = {s**4:g})")
+np.testing.assert_allclose(lc_ratio, s**2, rtol=1e-4)
+np.testing.assert_allclose(e_ratio, s**4, rtol=1e-4)
+np.testing.assert_allclose(
+    f1["relu2_1"], f0["relu2_1"], rtol=1e-4, atol=1e-4 * np.abs(f0["relu2_1"]).max()
+)
+
+# %% [markdown]
+# Normalisation applies a *different* $s$ to every channel of every layer, so each layer's
+# $E_l$ moves by its own factor (below: the style loss of the photo against the painting, per
+# layer, normalised over original). Weights tuned on one network (Gatys' $\alpha/\beta =
+# 10^{-3}$ on the normalised VGG-19) mean something else on the other: convert them (L10) or
+# normalise the same way. With the real VGG-19 the factors span many orders of magnitude.
+
+# %%
+f_n, s_n = (
+    acts(content, STYLE_LAYERS, vgg_mat.VGG(normalized)),
+    acts(style, STYLE_LAYERS, vgg_mat.VGG(normalized)),
+)
+for name in STYLE_LAYERS:
+    ratio = style_E(f_n[name], gram(s_n[name])) / style_E(f_c[name], gram(f_s[name]))
+    print(f"  {name}: E_l(normalised) / E_l(original) = {ratio:.3g}")
+
+# %% [markdown]
+# ## 2. Blank images
+#
+# L5 showed that a constant image has a (nearly) rank-1 Gram matrix: with the network's pad-1
+# convolutions a $3\times3$ window sees one of only **9** different neighbourhoods (interior,
+# 4 edges, 4 corners), so relu1_1 has at most 9 distinct feature vectors and the Gram has rank
+# $\le 9$. Deeper layers see further, so the border zone grows, but the interior stays one
+# vector.
+#
+# **Hypothesis.** A blank *style* image asks for a Gram dominated by one vector: the optimiser
+# will flatten the photo. A blank *content* image constrains little: the result is close to a
+# pure texture.
+
+# %%
+grey = np.full((64, 64, 3), 128.0, np.float32)
+blank_acts = acts(grey, ["relu1_1", "relu2_1", "relu3_1"])
+for name, f in blank_acts.items():
+    rows = f.reshape(-1, f.shape[-1])
+    distinct = len(np.unique(np.round(rows / (np.abs(rows).max() + 1e-30), 6), axis=0))
+    rank = np.linalg.matrix_rank(gram(f), tol=1e-10 * np.linalg.norm(gram(f), 2))
+    print(f"  {name} {f.shape}: {distinct:3d} distinct feature vectors, Gram rank {rank}")
+    if name == "relu1_1":
+        assert distinct == 9 and rank <= 9
+
+blank_style = run(content, grey)
+blank_content = run(grey, style)
+
+
+def interior_std(image):
+    return float(image[4:-4, 4:-4].std(axis=(0, 1)).mean())  # ignore the border zone
+
+
+std_flat, std_texture = interior_std(blank_style[-1].image), interior_std(blank_content[-1].image)
+print(f"blank style:   photo std {interior_std(content):.1f} -> result {std_flat:.1f}")
+print(f"blank content: grey std {interior_std(grey):.1f} -> result {std_texture:.1f}")
+assert std_flat < interior_std(content)
+assert std_texture > 10 * (interior_std(grey) + 0.1)
+
+# %%
+fig = plots.plot_images(
+    [content, grey, blank_style[-1].image, grey, style, blank_content[-1].image],
+    ["content", "blank style", "result", "blank content", "style", "result"],
+    cols=6,
+    synthetic=weights,
+)
+show(fig)
+
+# %% [markdown]
+# ## 3. Max versus average pooling
+#
+# Gatys et al. replace max pooling by average pooling "for slightly more appealing results".
+# The exact part: on a $2\times2$ window, max keeps one value and passes the whole gradient to
+# it; the average keeps the mean and passes $1/4$ of the gradient to each of the four. Below
+# that on a $4\times4$ example, then inside the network: everything before pool1 is
+# identical, pool1 is the naive max or mean of relu1_2's windows.
+
+# %%
+x44 = np.array([[1, 3, 2, 0], [4, 2, 1, 5], [0, 6, 7, 1], [2, 2, 3, 9]], np.float64)
+x_t = tf.constant(x44[None, :, :, None])
+with tf.GradientTape(persistent=True) as tape:
+    tape.watch(x_t)
+    y_max = tf.nn.max_pool2d(x_t, 2, 2, "VALID")
+    y_avg = tf.nn.avg_pool2d(x_t, 2, 2, "VALID")
+    sum_max, sum_avg = tf.reduce_sum(y_max), tf.reduce_sum(y_avg)
+g_max = tape.gradient(sum_max, x_t)[0, :, :, 0].numpy()
+g_avg = tape.gradient(sum_avg, x_t)[0, :, :, 0].numpy()
+print("max:", y_max[0, :, :, 0].numpy().tolist(), " avg:", y_avg[0, :, :, 0].numpy().tolist())
+print("gradient of sum(max pool):\n", g_max)
+assert y_max[0, :, :, 0].numpy().tolist() == [[4, 5], [6, 9]]
+assert y_avg[0, :, :, 0].numpy().tolist() == [[2.5, 2.0], [2.5, 5.0]]
+assert g_max.tolist() == [[0, 0, 0, 0], [1, 0, 0, 1], [0, 1, 0, 0], [0, 0, 0, 1]]
+assert np.all(g_avg == 0.25)
+
+avg_net = vgg_mat.VGG(weights, pooling="avg")
+m_acts = acts(content, ["relu1_2", "pool1", "relu2_1"])
+a_acts = acts(content, ["relu1_2", "pool1", "relu2_1"], network=avg_net)
+r = m_acts["relu1_2"]  # (64, 64, C)
+windows = r.reshape(32, 2, 32, 2, -1)  # (i, di, j, dj, C)
+np.testing.assert_array_equal(a_acts["relu1_2"], r)  # before pool1: the same network
+np.testing.assert_allclose(m_acts["pool1"], windows.max(axis=(1, 3)), rtol=1e-6)
+np.testing.assert_allclose(
+    a_acts["pool1"], windows.mean(axis=(1, 3)), rtol=1e-5, atol=1e-5 * r.max()
+)
+assert not np.allclose(a_acts["relu2_1"], m_acts["relu2_1"])
+# a positive scale commutes with both poolings (section 1); a negative one does not with max
+window = x44[:2, :2]
+assert (0.5 * window).max() == 0.5 * window.max() and (-1 * window).max() != -1 * window.max()
+
+# %% [markdown]
+# Now stylise with each (the max-pooling run is the baseline). Each pooling is a different
+# network, so compare pictures, not loss values. The mean absolute neighbour difference
+# (L8's TV per pixel) measures "smoothness".
+
+# %%
+avg_run = run(content, style, pooling="avg")
+
+
+def tv_per_pixel(image):
+    return float(np.abs(np.diff(image, axis=0)).mean() + np.abs(np.diff(image, axis=1)).mean())
+
+
+for name, result in (("max", baseline), ("avg", avg_run)):
+    print(f"  {name} pooling: TV per pixel {tv_per_pixel(result[-1].image):.1f}")
+assert avg_run[-1].losses["total"] < avg_run[0].losses["total"]
+
+# %%
+fig = plots.plot_images(
+    [content, baseline[-1].image, avg_run[-1].image, style],
+    ["content", "max pooling", "average pooling", "style"],
+    synthetic=weights,
+)
+show(fig)
+
+# %% [markdown]
+# ## 4. Pre- versus post-ReLU taps
+#
+# Gatys' "conv4_2" is a Caffe blob that its ReLU overwrites in place, so the paper's features
+# are **post-ReLU** (our `relu4_2`); so are anish's, jcjohnson's, the TF tutorial's and
+# Keras'. The PyTorch tutorial and d2l tap the convolution **before** the ReLU. The presets
+# record which:
+
+# %%
+for name, preset in nst.PRESETS.items():
+    print(f"  {name:17s} {preset.tap:9s} content {', '.join(preset.content_layers)}")
+assert (
+    nst.get_preset("pytorch-tutorial").tap == "pre-relu" and nst.get_preset("d2l").tap == "pre-relu"
+)
+assert nst.get_preset("gatys").tap == "post-relu"
+
+# %% [markdown]
+# Three exact consequences:
+#
+# - ReLU is 1-Lipschitz, $|\mathrm{relu}(a) - \mathrm{relu}(b)| \le |a - b|$, so the content
+#   loss at a post-ReLU tap is **never larger** than at the same layer's pre-ReLU tap.
+# - Post-ReLU features are $\ge 0$, so every Gram entry is $\ge 0$; pre-ReLU Grams have
+#   negative entries (anti-correlated channels).
+# - The gradient of a post-ReLU loss with respect to the pre-activation $Z$ is the
+#   post-ReLU gradient masked by $[Z > 0]$: Gatys' mask.
+
+# %%
+pairs = [(f"conv{b}_{i}", f"relu{b}_{i}") for b, i in ((1, 1), (2, 2), (3, 1), (4, 2), (5, 1))]
+names = [n for pair in pairs for n in pair]
+ac, as_ = acts(content, names), acts(style, names)
+for pre, post in pairs:
+    l_pre = 0.5 * np.sum((ac[pre] - as_[pre]) ** 2)
+    l_post = 0.5 * np.sum((ac[post] - as_[post]) ** 2)
+    g_pre, g_post = gram(ac[pre]), gram(ac[post])
+    print(f"  {pre}/{post}: L_c {l_pre:10.4g} >= {l_post:10.4g};  negative Gram entries "
+          f"{int((g_pre < 0).sum()):4d} pre, {int((g_post < 0).sum())} post")  # fmt: skip
+    assert l_post <= l_pre * (1 + 1e-9)
+    assert g_post.min() >= 0.0
+
+z = tf.constant(ac["conv4_2"])  # the pre-activation Z, (H, W, C)
+p = tf.constant(as_["relu4_2"])  # a target P
+with tf.GradientTape() as tape:
+    tape.watch(z)
+    loss = 0.5 * tf.reduce_sum((tf.nn.relu(z) - p) ** 2)
+grad_autodiff = tape.gradient(loss, z).numpy()
+grad_by_hand = (np.maximum(ac["conv4_2"], 0) - as_["relu4_2"]) * (
+    ac["conv4_2"] > 0
+)  # (F - P) [Z > 0]
+np.testing.assert_allclose(grad_autodiff, grad_by_hand, rtol=1e-12, atol=0)
+
+# %% [markdown]
+# ## 5. Content layer: relu2_2 versus relu4_2
+#
+# Gatys et al. (CVPR 2016, figure 5) reconstruct the content from "conv2_2" (= relu2_2) and
+# from "conv4_2" (= relu4_2). **Hypothesis:** the shallower layer keeps more of the photo's
+# pixels (L4: reconstructions lose detail with depth), so its result stays closer to the photo,
+# while relu4_2 keeps only the layout and lets the style repaint the rest. We measure the RMS
+# pixel distance to the photo (the losses of different layers are not comparable).
+
+# %%
+shallow = run(content, style, content_layers=["relu2_2"])
+rms = {
+    layer: float(np.sqrt(np.mean((result[-1].image - content) ** 2)))
+    for layer, result in (("relu2_2", shallow), ("relu4_2", baseline))
+}
+print({k: round(v, 1) for k, v in rms.items()})
+assert rms["relu2_2"] < rms["relu4_2"]
+
+# %%
+fig = plots.plot_images(
+    [content, shallow[-1].image, baseline[-1].image, style],
+    [
+        "content",
+        f"content relu2_2 (RMS {rms['relu2_2']:.0f})",
+        f"content relu4_2 (RMS {rms['relu4_2']:.0f})",
+        "style",
+    ],
+    synthetic=weights,
+)
+show(fig)
+
+# %% [markdown]
+# ## 6. The style-layer exponent
+#
+# anishathalye/neural-style weights style layer $k = 0, \dots, 4$ by $e^k$ and normalises the
+# weights to sum 1 (`--style-layer-weight-exp`, default 1). Exact fractions: $e = 1$ gives
+# $1/5$ each (the `anish` preset); $e = 2$ gives $(1, 2, 4, 8, 16)/31$; $e = 1/2$ the reverse.
+# **Hypothesis:** $e > 1$ shifts the effort to deep layers (large structures), $e < 1$ to
+# shallow ones (fine texture, colour).
+
+
+# %%
+def layer_weights(exponent):
+    """anish's w_k = e^k / sum_j e^j, as exact fractions."""
+    raw = [Fraction(exponent) ** k for k in range(5)]
+    return [r / sum(raw) for r in raw]
+
+
+assert layer_weights(1) == [Fraction(1, 5)] * 5
+assert layer_weights(2) == [Fraction(n, 31) for n in (1, 2, 4, 8, 16)]
+assert layer_weights(Fraction(1, 2)) == [Fraction(n, 31) for n in (16, 8, 4, 2, 1)]
+assert np.allclose(
+    [float(w) for w in layer_weights(1)], nst.get_preset("anish").style_layer_weights
+)
+
+reduction = {}
+for e in (Fraction(1, 2), 1, 2):
+    w = {name: float(v) for name, v in zip(STYLE_LAYERS, layer_weights(e), strict=True)}
+    result = baseline if e == 1 else run(content, style, style_layers=w)
+    # E_l at the end over E_l at the start: the weights cancel in the ratio
+    reduction[e] = [
+        result[-1].losses[f"style/{n}"] / result[0].losses[f"style/{n}"] for n in STYLE_LAYERS
+    ]
+    print(f"  e = {str(e):3s} w = {np.round(list(w.values()), 3)}")
+    print(f"          E_end / E_start = {np.round(reduction[e], 4)}")
+assert reduction[2][-1] < reduction[Fraction(1, 2)][-1]  # relu5_1: matched better with e = 2
+assert reduction[2][0] > reduction[Fraction(1, 2)][0]  # relu1_1: matched better with e = 1/2
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 3.6))
+for e, values in reduction.items():
+    ax.semilogy(STYLE_LAYERS, values, marker="o", label=f"exponent {e}")
+ax.set_ylabel("$E_l$ at the end / at the start")
+ax.set_title("Which style layers get matched, by layer-weight exponent")
+ax.legend()
+fig.tight_layout(rect=(0, 0, 1, 0.92))
+if weights.synthetic:
+    plots.stamp_synthetic(fig)
+plt.show()
+
+# %% [markdown]
+# ## 7. Colour preservation
+#
+# Style transfer copies the painting's colours along with its strokes. Gatys et al. (2017,
+# section 5) give two ways to keep the photo's colours, both in `nst.color`:
+#
+# 1. **Luminance-only transfer.** Work in YIQ: $Y = 0.299R + 0.587G + 0.114B$ is the
+#    luminance, I and Q the chroma (each row of the matrix sums to 0, so grey has no chroma).
+#    Stylise the grey images (the style's $Y$ first matched to the content's mean and standard
+#    deviation), then put the content's I and Q back: `nst.luminance_transfer`.
+# 2. **Colour histogram matching.** Before stylising, recolour the style image by
+#    $x' = A(x - \mu_S) + \mu_C$ with $A\Sigma_S A^\top = \Sigma_C$, so its colour mean and
+#    covariance become the photo's: `nst.match_color_histogram`.
+#
+# First the colour space by hand: the YIQ matrix from its published numbers.
+
+# %%
+yiq_by_hand = np.array(
+    [[0.299, 0.587, 0.114], [0.595716, -0.274453, -0.321263], [0.211456, -0.522591, 0.311135]]
+)
+np.testing.assert_allclose(RGB_TO_YIQ, yiq_by_hand, rtol=0, atol=0)
+np.testing.assert_allclose(
+    rgb_to_yiq(content), content.astype(np.float64) @ yiq_by_hand.T, rtol=1e-12, atol=1e-9
+)
+np.testing.assert_allclose(yiq_by_hand[1:].sum(axis=1), 0.0, atol=1e-12)  # grey has no chroma
+print(inspect.getsource(nst.luminance_transfer))
+
+# %%
+grey_content = nst.color.luminance(content)
+grey_style = nst.color.match_luminance(style, content)
+luma_run = run(grey_content, grey_style)
+kept = nst.luminance_transfer(luma_run[-1].image, content)
+yiq_kept, yiq_content, yiq_styled = (
+    rgb_to_yiq(kept),
+    rgb_to_yiq(content),
+    rgb_to_yiq(luma_run[-1].image),
+)
+chroma_error = np.abs(yiq_kept[..., 1:] - yiq_content[..., 1:]).max()
+print(f"chroma error vs the photo: {chroma_error:.2e} (float32 rounding)")
+assert chroma_error < 1e-4  # the photo's I and Q (before 8-bit rounding)
+# Y by hand: the stylised Y, clamped to where R, G, B stay in [0, 255] at the photo's chroma
+d = yiq_content[..., 1:] @ np.linalg.inv(yiq_by_hand)[:, 1:].T  # chroma's share of R, G, B
+low, high = (-d).max(axis=-1), (255.0 - d).min(axis=-1)
+y_expected = np.clip(yiq_styled[..., 0], low, np.maximum(low, high))
+in_gamut = (yiq_styled[..., 0] >= low) & (yiq_styled[..., 0] <= high)
+print(f"stylised Y fits the gamut at {in_gamut.mean():.0%} of the pixels (elsewhere: clamped)")
+np.testing.assert_allclose(yiq_kept[..., 0], y_expected, atol=1e-3)
+
+# %%
+matched = nst.match_color_histogram(style, content, clip=False)
+pixels = lambda im: im.reshape(-1, 3).astype(np.float64)  # noqa: E731
+np.testing.assert_allclose(pixels(matched).mean(0), pixels(content).mean(0), rtol=1e-6)
+np.testing.assert_allclose(
+    np.cov(pixels(matched).T, bias=True), np.cov(pixels(content).T, bias=True), rtol=1e-5, atol=1e-3
+)
+matched = nst.match_color_histogram(style, content)  # clipped to [0, 255] for stylize
+hist_run = run(content, matched)
+print("mean colour: style", pixels(style).mean(0).round(1))
+print("             recoloured style", pixels(matched).mean(0).round(1))
+print("             photo", pixels(content).mean(0).round(1))
+
+# %% tags=["gallery"]
+fig = plots.plot_images(
+    [content, style, baseline[-1].image, kept, matched, hist_run[-1].image],
+    ["content", "style", "plain transfer", "luminance only + photo's chroma",
+     "style recoloured to the photo", "transfer with the recoloured style"],
+    cols=6,
+    synthetic=weights,
+)  # fmt: skip
+show(fig)
+
+# %% [markdown]
+# With the real VGG-19, the luminance-only result keeps the photo's colours exactly while its
+# brightness carries the painting's strokes; histogram matching keeps more of the painting's
+# colour *variety* but in the photo's palette. With random weights the same colour facts hold
+# (they are exact), only the textures are meaningless.
+#
+# ## What to remember
+#
+# - Gatys' normalisation is an exact reparameterisation: per-channel positive scales commute
+#   with ReLU and both poolings, so the network's function is unchanged up to those scales
+#   and the classifier is untouched. Losses scale as $s^2$ (content) and $s^4$ (Gram), so
+#   loss weights only carry over between networks normalised the same way.
+# - A constant image has at most 9 distinct relu1_1 feature vectors (Gram rank $\le 9$):
+#   a blank style flattens, a blank content image leaves a near-pure texture.
+# - Max pooling routes the whole gradient through one pixel per window, average pooling
+#   spreads it evenly; both commute with positive scales.
+# - Post-ReLU taps: content loss never larger than pre-ReLU, Gram entries $\ge 0$, and the
+#   gradient carries the $[Z > 0]$ mask. Know which one a tutorial's weights assume.
+# - A shallower content layer keeps the photo's pixels closer; a larger style-layer exponent
+#   moves the effort to deeper layers.
+# - Colours: either stylise the luminance and put the photo's chroma back (exact chroma), or
+#   recolour the style first (exact mean and covariance, before clipping).
+#
+# ## Exercises
+#
+# 1. Normalise with `pooling="avg"` and stylise with the normalised network and Gatys'
+#    $\alpha/\beta = 10^{-3}$ (with the real weights). How close does it look to the paper?
+# 2. Replace the blank style by a style image made of two flat colours (left and right
+#    halves). Predict the Gram rank at relu1_1 first, then run it.
+# 3. Write a `tap="pre-relu"` run by passing `conv4_2` and `conv1_1 ... conv5_1` as layers.
+#    Which loss values change the most, and why can they go up where post-ReLU ones cannot?
+# 4. Teaser for the Distill article "Differentiable Image Parameterizations": optimise the
+#    image's 2-D FFT coefficients, scaled by $1/f$, instead of its pixels (write the image as
+#    `tf.signal.irfft2d` of a variable). Compare the high-pass images (L8) after 40 steps.
