@@ -39,6 +39,7 @@ from typing import Any
 
 from nst.manifest import (
     IMAGE_FORMATS,
+    MANIFEST_VERSION,
     SYNTHETIC_NOTICE,
     environment,
     manifest_path,
@@ -47,7 +48,7 @@ from nst.manifest import (
     write_atomic,
     write_json,
 )
-from nst.progress import ProgressBar, RunHistory, format_losses
+from nst.progress import Outcome, ProgressBar, RunHistory, follow, format_losses
 
 PROG = "nst"
 #: ``--weights synthetic``: a random miniature, written once into the weights cache.
@@ -686,7 +687,7 @@ def _run(job: Job, args: argparse.Namespace, weights_path: Path | None) -> int:
 
     # 3. the run
     record: dict[str, Any] = {
-        "manifest_version": 1,
+        "manifest_version": MANIFEST_VERSION,
         "command": job.command,
         "argv": list(getattr(args, "argv", [])),
         "status": "running",
@@ -733,74 +734,55 @@ def _run(job: Job, args: argparse.Namespace, weights_path: Path | None) -> int:
     else:
         label["Description"] = f"nst {job.command} with VGG-19 weights ({weights.checksum})"
 
-    history = RunHistory()
     snapshots: list[str] = []
-    bar = ProgressBar(config.iterations + 1, job.command, quiet=args.quiet)
-    status, exit_status, message, chosen = "completed", 0, None, None
-    try:
-        try:
-            while True:
-                try:
-                    step = next(steps)
-                except StopIteration as stop:
-                    message = stop.value  # scipy's termination message (L-BFGS), else None
-                    break
-                history.add(step)
-                bar.update(step)
-                every = args.save_every
-                if every and step.iteration and step.iteration % every == 0:
-                    path = _snapshot_path(out, step.iteration, config.iterations)
-                    save_labelled_image(path, step.image, _stamp(label, step))
-                    snapshots.append(str(path.resolve()))
-        finally:
-            steps.close()  # stops L-BFGS's worker thread if we leave early
-            bar.close()
-        chosen, which = history.last, "last"
-    except KeyboardInterrupt:
-        status, exit_status, chosen, which = "interrupted", 130, history.best, "best"
-        message = "interrupted (Ctrl-C / SIGINT)"
-    except optimize.StylizeError as error:
-        status, exit_status, chosen, which = "failed", 1, error.last_step, "last good"
-        message = str(error)
-    except (OSError, ValueError) as error:  # a snapshot could not be written
-        status, exit_status, chosen, which = "failed", 1, history.last, "last"
-        message = f"could not write a snapshot: {error}"
 
+    def snapshot(step) -> None:
+        if args.save_every and step.iteration and step.iteration % args.save_every == 0:
+            path = _snapshot_path(out, step.iteration, config.iterations)
+            save_labelled_image(path, step.image, _stamp(label, step))
+            snapshots.append(str(path.resolve()))
+
+    bar = ProgressBar(config.iterations + 1, job.command, quiet=args.quiet)
+    outcome = follow(steps, bar, snapshot)
     with _no_interrupts():
-        if chosen is not None:
-            try:
-                save_labelled_image(out, chosen.image, _stamp(label, chosen))
-                record["output"].update(
-                    written=True,
-                    which=which,
-                    iteration=chosen.iteration,
-                    total_loss=chosen.losses["total"],
-                    size=list(chosen.image.shape[:2]),
-                )
-            except (OSError, ValueError) as error:
-                status, exit_status = "failed", 1
-                message = f"could not write {out}: {error}"
-        plot = None
-        if args.plot and history.records:
-            plot = _write_plot(out, history, weights)
-        if history.best is not None:
-            record["best"] = {
-                "iteration": history.best.iteration,
-                "total_loss": history.best.losses["total"],
-            }
-        record.update(
-            status=status,
-            exit_status=exit_status,
-            message=message,
-            finished=utc_now(),
-            wall_time_s=round(time.perf_counter() - started, 3),
-            snapshots=snapshots,
-            plot=str(plot.resolve()) if plot else None,
-            history=history.columns(),
-        )
+        _finish(outcome, record, out, label, args.plot, weights, started)
+        record["snapshots"] = snapshots
         write_json(manifest_path(out), record)
-    _report(args, job, out, status, message, chosen, weights, len(history.records))
-    return exit_status
+    _report(args, job, out, outcome, weights)
+    return outcome.exit_status
+
+
+def _finish(outcome: Outcome, record: dict, out: Path, label, plot: bool, weights, started) -> None:
+    """Write the image to keep and the plot; complete the manifest `record` (not written)."""
+    if outcome.keep is not None:
+        try:
+            save_labelled_image(out, outcome.keep.image, _stamp(label, outcome.keep))
+            record["output"].update(
+                written=True,
+                which=outcome.which,
+                iteration=outcome.keep.iteration,
+                total_loss=outcome.keep.losses["total"],
+                size=list(outcome.keep.image.shape[:2]),
+            )
+        except (OSError, ValueError) as error:
+            outcome.status, outcome.exit_status, outcome.keep = "failed", 1, None
+            outcome.message = f"could not write {out}: {error}"
+    history = outcome.history
+    plot_path = _write_plot(out, history, weights) if plot and history.records else None
+    if history.best is not None:
+        record["best"] = {
+            "iteration": history.best.iteration,
+            "total_loss": history.best.losses["total"],
+        }
+    record.update(
+        status=outcome.status,
+        exit_status=outcome.exit_status,
+        message=outcome.message,
+        finished=utc_now(),
+        wall_time_s=round(time.perf_counter() - started, 3),
+        plot=str(plot_path.resolve()) if plot_path else None,
+        history=history.columns(),
+    )
 
 
 def _stamp(label: dict[str, str], step: Any) -> dict[str, str]:
@@ -817,35 +799,31 @@ def _write_plot(out: Path, history: RunHistory, weights) -> Path:
     return path
 
 
-def _report(args, job, out, status, message, chosen, weights, count) -> None:
+def _report(args, job: Job, out: Path, outcome: Outcome, weights) -> None:
+    """One line on stderr: what was written (always, unless a completed run is --quiet)."""
     where = f"{out} and {manifest_path(out)}"
     tag = f" [{SYNTHETIC_NOTICE.upper()}]" if weights.synthetic else ""
-    name = f"{PROG} {job.command}"
-    if status == "completed":
-        losses = format_losses(chosen.losses)
-        _say(args, f"{name}: wrote {where} (iteration {chosen.iteration}, {losses}){tag}")
-    elif status == "interrupted":
-        if chosen is None:
-            _say(
-                args,
-                f"{name}: interrupted before the first iteration; wrote {manifest_path(out)}",
-                always=True,
-            )
-        else:
-            _say(
-                args,
-                f"{name}: interrupted after {count} step(s); wrote the best image so far "
-                f"(iteration {chosen.iteration}, total {chosen.losses['total']:.4g}) to {where}"
-                + tag,
-                always=True,
-            )
+    name, keep = f"{PROG} {job.command}", outcome.keep
+    if outcome.status == "completed":
+        losses = format_losses(keep.losses)
+        _say(args, f"{name}: wrote {where} (iteration {keep.iteration}, {losses}){tag}")
+    elif outcome.status == "interrupted" and keep is None:
+        text = f"{name}: interrupted before the first iteration; wrote {manifest_path(out)}"
+        _say(args, text, always=True)
+    elif outcome.status == "interrupted":
+        text = (
+            f"{name}: interrupted after {len(outcome.history.records)} step(s); wrote the best "
+            f"image so far (iteration {keep.iteration}, total {keep.losses['total']:.4g}) to "
+            f"{where}{tag}"
+        )
+        _say(args, text, always=True)
     else:
         saved = (
-            f"; wrote the last good image (iteration {chosen.iteration}) to {out}"
-            if chosen is not None
+            f"; wrote the last good image (iteration {keep.iteration}) to {out}"
+            if keep is not None
             else "; no image was written"
         )
-        _say(args, f"{name}: error: {' '.join(str(message).split())}{saved}", always=True)
+        _say(args, f"{name}: error: {' '.join(str(outcome.message).split())}{saved}", always=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,12 +6,16 @@ sees and what the manifest keeps:
 - `RunHistory`   per-iteration losses (every term and layer) and timings, in columns, plus the
   best step (lowest total loss) and the last one. Images of other steps are not kept.
 - `ProgressBar`  tqdm on stderr: iteration n / total, the per-term losses, it/s and the ETA.
+- `follow`       consume a run: record, show and hand each step on; stop cleanly on Ctrl-C, on a
+  non-finite loss (`nst.StylizeError`) or when handing a step on fails, and say which image
+  should be kept (the last, the best so far, or the last good one).
 """
 
 from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -119,3 +123,86 @@ class ProgressBar:
     def close(self) -> None:
         """Finish the line (idempotent)."""
         self._bar.close()
+
+
+@dataclass
+class Outcome:
+    """How a run ended and which image to keep.
+
+    Attributes
+    ----------
+    status : {"completed", "interrupted", "failed"}
+    exit_status : int
+        0, 130 (Ctrl-C) or 1 (non-finite loss, or `on_step` failed).
+    message : str or None
+        scipy's termination message for a completed L-BFGS run (else None), or what went wrong.
+    keep : Step or None
+        The image to write: the last step (completed, or `on_step` failed), the best so far
+        (interrupted: lowest total loss), the last good one (non-finite loss); None when no
+        step was reached.
+    which : str or None
+        ``"last"``, ``"best"`` or ``"last good"``.
+    history : RunHistory
+    """
+
+    status: str
+    exit_status: int
+    message: str | None
+    keep: Any
+    which: str | None
+    history: RunHistory
+
+
+def follow(
+    steps: Iterator[Any],
+    bar: ProgressBar,
+    on_step: Callable[[Any], None] | None = None,
+) -> Outcome:
+    """Consume a `nst.stylize` generator: record each step, update `bar`, call ``on_step(step)``.
+
+    Parameters
+    ----------
+    steps : generator of Step
+    bar : ProgressBar
+        Closed on return.
+    on_step : callable, optional
+        Called after each step is recorded (e.g. to write a snapshot); an `OSError` or
+        `ValueError` from it ends the run as ``"failed"``.
+
+    Returns
+    -------
+    Outcome
+
+    Notes
+    -----
+    Ctrl-C (`KeyboardInterrupt`) and `nst.StylizeError` end the run without propagating. The
+    generator is always closed, which stops L-BFGS-B's worker thread when the run ends early.
+    """
+    from nst.optimize import StylizeError
+
+    history = RunHistory()
+    message = None
+    try:
+        try:
+            while True:
+                try:
+                    step = next(steps)
+                except StopIteration as stop:
+                    message = stop.value  # scipy's termination message (L-BFGS), else None
+                    break
+                history.add(step)
+                bar.update(step)
+                if on_step is not None:
+                    on_step(step)
+        finally:
+            steps.close()
+            bar.close()
+    except KeyboardInterrupt:
+        return Outcome("interrupted", 130, "interrupted (Ctrl-C / SIGINT)", history.best, "best",
+                       history)  # fmt: skip
+    except StylizeError as error:
+        return Outcome("failed", 1, str(error), error.last_step, "last good", history)
+    except (OSError, ValueError) as error:
+        return Outcome("failed", 1, f"could not write a snapshot: {error}", history.last, "last",
+                       history)  # fmt: skip
+    return Outcome("completed", 0, message, history.last, "last", history)
