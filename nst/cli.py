@@ -5,9 +5,15 @@ snapshots, output image, run manifest. No math lives here.
 
 - Every option that sets a `StylizeConfig` field is one `Option` row (flag, field, parser, help);
   a command lists the rows it accepts (`STYLIZE_OPTIONS`, `TEXTURE_OPTIONS`,
-  `RECONSTRUCT_OPTIONS`), so a new setting is a one-line edit. Help texts get their defaults,
-  choices and preset names from the library's own constants (`nst.config.DEFAULTS`,
-  `nst.presets.PRESETS`), looked up only when help is shown.
+  `RECONSTRUCT_OPTIONS`). Help texts get their defaults, choices and preset names from the
+  library's own constants (`nst.config.DEFAULTS`, `nst.presets.PRESETS`), looked up only when
+  help is shown.
+- **Adding a setting** (a new `StylizeConfig` field): write one `Option` row and add it to the
+  command tuples where it means something. An on/off switch has ``parse=None``; a value
+  checked without TensorFlow gets an argparse type (see `_number`, `_integer`, `_layers`); an
+  image path (or list of paths) gets ``image=True`` and is then read up front and protected
+  from being overwritten. The value reaches `nst.stylize` through `resolve_config`, which
+  checks everything else and whose ValueError becomes the one-line exit-2 error.
 - Bad input (missing or unreadable image, an output that would overwrite an input, an
   unwritable folder, a nonsensical number, an unknown preset or layer) prints one line on stderr
   and exits with status 2, before any heavy work: files and numbers are checked before
@@ -267,7 +273,7 @@ def _describe_default(config_field: str, command_default: Any) -> str:
     elif config_field in DEFAULTS:
         text = show(DEFAULTS[config_field])
     else:  # not in DEFAULTS: the dataclass's own default (seed 0)
-        text = show({f.name: f.default for f in fields(StylizeConfig)}[config_field])
+        text = show({f.name: f.default for f in fields(StylizeConfig)}.get(config_field, "none"))
     if choices:
         text += f"; one of: {', '.join(choices)}" + (
             ", or a path" if config_field == "init" else ""
@@ -1018,7 +1024,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{name}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"{name}: interrupted before the run started; nothing was written", file=sys.stderr)
+        print(f"{name}: interrupted before the run started; no output written", file=sys.stderr)
         return 130
 
 
