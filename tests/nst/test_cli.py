@@ -157,7 +157,7 @@ def test_stylize_without_images_uses_the_samples(files, weights):
 def test_style_by_sample_name_blend_and_jpeg(files, weights):
     out = files["dir"] / "out" / "blend.jpg"
     argv = ["stylize", str(files["content"]), "op_art", str(files["style2"]), "-o", str(out)]
-    assert main([*argv, *weights, *TINY, "--style-blend", "3,1", "--quiet"]) == 0
+    assert main([*argv, *weights, *TINY, "--style-blend", "3,1", "--device", "cpu", "--quiet"]) == 0
     m = _manifest(out)
     assert m["inputs"]["styles"][0]["path"] == str(sample_style_paths()["op_art"].resolve())
     assert m["settings"]["style_blend"] == [3.0, 1.0]
@@ -390,6 +390,17 @@ def test_bad_input_exits_2_with_one_line_and_touches_nothing(case, files, weight
     assert main(argv) == 2
     _one_error_line(capsys.readouterr().err, phrase)
     assert _snapshot(files["dir"]) == before
+
+
+def test_device_gpu_without_a_gpu_is_bad_input(files, weights, capsys):
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("this machine has a GPU, so --device gpu is valid here")
+    argv = ["stylize", str(files["content"]), "-o", str(files["out"]), *weights]
+    assert main([*argv, "--device", "gpu"]) == 2
+    _one_error_line(capsys.readouterr().err, "--device gpu", "no GPU")
+    assert not files["out"].exists()
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write into a read-only folder")
