@@ -166,6 +166,22 @@ def test_style_by_sample_name_blend_and_jpeg(files, weights):
     assert SYNTHETIC_NOTICE in read_image_text(out)  # the JPEG comment
 
 
+def test_a_preset_fills_every_setting_not_given(files, weights):
+    from nst.presets import PRESETS
+
+    out = files["out"]
+    argv = ["stylize", str(files["content"]), str(files["style"]), "-o", str(out), *weights]
+    assert main([*argv, *TINY, "--preset", "tf-tutorial", "--tv-weight", "5", "--quiet"]) == 0
+    s = _manifest(out)["settings"]
+    preset = PRESETS["tf-tutorial"]
+    assert s["preset"] == "tf-tutorial" and s["optimizer"] == preset.optimizer == "adam"
+    assert s["learning_rate"] == preset.learning_rate and s["pixel_range"] == 1.0
+    assert s["content_layers"] == {"relu5_2": 1.0}
+    assert s["style_convention"] == "tf-tutorial" and s["content_convention"] == "mse"
+    assert s["tv_weight"] == 5.0  # given: wins over the preset's 30
+    assert s["iterations"] == 2 and s["size"] == 48  # given: win over 1000 and 512
+
+
 def test_weights_synthetic_is_written_once_and_labelled(files, monkeypatch, capsys):
     monkeypatch.setenv("VGG_MAT_HOME", str(files["dir"] / "cache"))
     out = files["out"]
