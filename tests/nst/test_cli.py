@@ -419,7 +419,17 @@ def test_device_gpu_without_a_gpu_is_bad_input(files, weights, capsys):
     assert not files["out"].exists()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into a read-only folder")
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux's sysfs at /sys")
+def test_output_folder_nobody_may_write_into(files, weights, capsys):
+    """sysfs refuses new files even to root, so this runs in any Linux container."""
+    argv = ["stylize", str(files["content"]), "-o", "/sys/kernel/nst-test.png", *weights]
+    assert main(argv) == 2
+    _one_error_line(capsys.readouterr().err, "/sys/kernel", "not writable")
+
+
+@pytest.mark.skipif(
+    getattr(os, "geteuid", lambda: -1)() == 0, reason="root can write into a read-only folder"
+)
 def test_unwritable_output_folder(files, weights, capsys):
     folder = files["dir"] / "locked"
     folder.mkdir(mode=0o555)
