@@ -283,7 +283,9 @@ for layer in ("relu1_2", "relu5_2"):
     P_layer = net(x, [layer])[layer].numpy()
     mine = 0.5 * np.sum((F_final.astype(np.float64) - P_layer) ** 2)
     print(f"{layer}: by hand {mine:.2f}, reported {final.losses['content']:.2f}")
-    np.testing.assert_allclose(final.losses["content"], mine, rtol=1e-3)
+    # float32 network vs float64 sum; atol for a run that reached (almost) zero loss
+    np.testing.assert_allclose(final.losses["content"], mine, rtol=1e-3,
+                               atol=1e-7 * runs[layer][0].losses["content"])
     assert final.losses["content"] == final.losses[f"content/{layer}"] == final.losses["total"]
 
 # %% tags=["gallery"]
@@ -310,7 +312,7 @@ fig = plot_losses(runs["relu3_2"], synthetic=weights)  # the relu3_2 run, loss p
 display(fig)
 
 # %% [markdown]
-# What can be asserted: every run drives its loss down by orders of magnitude, and the
+# What can be asserted: every run lowers its loss by more than a factor of 10, and the
 # reconstruction gets **worse with depth**: near-perfect from relu1_2, little more than a
 # smudge from relu5_2. (Exact correlations depend on the platform and are not asserted.
 # The curriculum measured, on a full-width random network with 400 steps at learning rate 2:
@@ -323,7 +325,7 @@ assert correlation["relu1_2"] > 0.9 > correlation["relu5_2"]
 for shallower, deeper in zip(values[:-1], values[1:], strict=True):
     assert deeper <= shallower + 0.02  # falls with depth (0.02: platform slack)
 for steps in runs.values():
-    assert steps[-1].losses["content"] < 0.05 * steps[0].losses["content"]
+    assert steps[-1].losses["content"] < 0.1 * steps[0].losses["content"]
 
 # %% [markdown]
 # ### Why, and what would differ with the real weights
