@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
 
 #: The label every figure made with random weights carries.
 SYNTHETIC_LABEL = "SYNTHETIC WEIGHTS - NOT VGG-19"
@@ -45,6 +46,22 @@ def stamp_synthetic(fig: Figure, text: str = SYNTHETIC_LABEL) -> Figure:
         The same figure, with one more ``fig.texts`` entry (idempotent: stamping twice adds one).
     """
     if not any(t.get_text() == text for t in fig.texts):
+        # Reserve a band at the top for the label (about 26 points) and, below it, for the
+        # suptitle if there is one (about 20 points), so the label never covers an axes title
+        # or the suptitle, whichever layout the figure uses.
+        inch = 72.0 * fig.get_figheight()
+        top = 1.0 - 26.0 / inch
+        suptitle = fig._suptitle
+        below = top - (20.0 / inch if suptitle is not None else 0.0)
+        engine = fig.get_layout_engine()
+        if isinstance(engine, ConstrainedLayoutEngine | TightLayoutEngine):
+            engine.set(rect=(0, 0, 1, below))
+        else:
+            fig.subplots_adjust(top=min(fig.subplotpars.top, below - 0.06))
+        if suptitle is not None:
+            suptitle._autopos = False  # else constrained layout moves it back to the top
+            suptitle.set_y(top)
+            suptitle.set_va("top")
         fig.text(
             0.5,
             0.995,
@@ -67,7 +84,7 @@ def _is_synthetic(synthetic: Any) -> bool:
 
 def _finish(fig: Figure, synthetic: Any, title: str | None) -> Figure:
     if title:
-        fig.suptitle(title, y=0.96 if _is_synthetic(synthetic) else 0.99)
+        fig.suptitle(title, y=0.99)  # stamp_synthetic moves it below its label
     if _is_synthetic(synthetic):
         stamp_synthetic(fig)
     return fig

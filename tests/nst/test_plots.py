@@ -80,6 +80,27 @@ def test_stamp_synthetic_is_visible_and_idempotent():
     _renders(fig)
 
 
+@pytest.mark.parametrize("layout", ["constrained", "tight", None])
+def test_synthetic_label_never_covers_titles(layout):
+    # One row of panels with titles and a suptitle: the cramped case the lessons hit.
+    fig = Figure(figsize=(9, 2.6), layout=layout)
+    axes = fig.subplots(1, 3)
+    for i, ax in enumerate(axes):
+        ax.imshow(np.zeros((8, 8)))
+        ax.set_title(f"panel {i}")
+    fig.suptitle("figure title")
+    plots.stamp_synthetic(fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    label = next(t for t in fig.texts if t.get_text() == plots.SYNTHETIC_LABEL)
+    box = label.get_window_extent(renderer)
+    others = [ax.title.get_window_extent(renderer) for ax in axes]
+    others.append(fig._suptitle.get_window_extent(renderer))
+    assert not any(box.overlaps(other) for other in others)
+    titles = [ax.title.get_window_extent(renderer) for ax in axes]
+    assert not any(others[-1].overlaps(title) for title in titles)
+
+
 def test_loss_curves_are_log_scale_and_skip_zero_terms():
     fig = plots.plot_losses(_losses())
     terms, layers = fig.axes[0], fig.axes[1]
