@@ -354,6 +354,20 @@ np.testing.assert_allclose(conv1_1.kernel[0, 0, 1, 0], 0.464184, rtol=0, atol=1e
 assert np.abs(swapped - keras_blue).max() > 0.1  # the transposed kernel does not match
 
 # %% [markdown]
+# A side note on names, since Keras came up: a Keras `Conv2D` layer includes its activation,
+# so Keras' `block1_conv1` output is the file's **post-ReLU** `relu1_1`, not `conv1_1`.
+# `vgg_mat.resolve_layer` maps Keras names to the file's, and the network accepts either.
+
+# %%
+assert vgg_mat.resolve_layer("block1_conv1") == "relu1_1"
+assert vgg_mat.resolve_layer("block4_conv2") == "relu4_2"
+assert vgg_mat.resolve_layer("block5_pool") == "pool5"
+by_keras_name = VGG(fragment)(x, ["block1_conv1"])["block1_conv1"].numpy()[0]
+np.testing.assert_array_equal(by_keras_name, library)  # the same tensor as relu1_1
+print("block1_conv1 ->", vgg_mat.resolve_layer("block1_conv1"), "| fc2 ->",
+      vgg_mat.resolve_layer("fc2"), "| predictions ->", vgg_mat.resolve_layer("predictions"))
+
+# %% [markdown]
 # **No transpose is needed**: `loadmat` already returns TensorFlow's HWIO layout, and the
 # file's colour order is RGB (Keras' blue is our channel 2). `vgg_mat.load` is faithful by
 # default and keeps the popular swap behind an explicit switch, `transpose_hw=True`; both go
