@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import matplotlib
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from nst import plots
@@ -90,7 +91,7 @@ def test_synthetic_label_never_covers_titles(layout):
         ax.set_title(f"panel {i}")
     fig.suptitle("figure title")
     plots.stamp_synthetic(fig)
-    fig.canvas.draw()
+    FigureCanvasAgg(fig).draw()
     renderer = fig.canvas.get_renderer()
     label = next(t for t in fig.texts if t.get_text() == plots.SYNTHETIC_LABEL)
     box = label.get_window_extent(renderer)
