@@ -39,6 +39,7 @@ import nst.objective
 import vgg_mat
 from nst import optimizers, plots
 from nst.config import DEFAULTS
+from nst.images import resize_image
 from nst.manifest import save_labelled_image
 
 np.set_printoptions(precision=4, suppress=True)
@@ -82,7 +83,7 @@ print(weights.label)
 net = vgg_mat.VGG(weights)
 
 content = nst.load_image(nst.sample_content_path(), max_size=75)[2:66]  # (64, 64, 3), 0-255
-style = nst.images.resize_image(nst.load_image(nst.sample_style_path("swirls")), (64, 64))
+style = resize_image(nst.load_image(nst.sample_style_path("swirls")), (64, 64))
 assert content.shape == style.shape == (64, 64, 3)
 CONTENT_LAYER = "relu4_2"
 STYLE_LAYERS = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
@@ -300,7 +301,7 @@ np.testing.assert_allclose(low, [-123.68, -116.779, -103.939], atol=1e-9)
 np.testing.assert_allclose(high, [131.32, 138.221, 151.061], atol=1e-9)
 
 fast = list(
-    nst.stylize(content, style, optimizer="adam", learning_rate=50.0, iterations=40, **SETTINGS)
+    nst.stylize(content, style, optimizer="adam", learning_rate=50.0, iterations=20, **SETTINGS)
 )
 for run in (steps, fast):
     for s in run:
@@ -308,7 +309,7 @@ for run in (steps, fast):
         x_net = vgg_mat.preprocess(s.image, weights).numpy()[0]
         assert np.all(x_net >= low - 1e-4) and np.all(x_net <= high + 1e-4)
 at_bounds = np.mean((fast[-1].image == 0) | (fast[-1].image == 255))
-print(f"lr 50: {100 * at_bounds:.1f}% of pixel values sit on the box after 40 steps")
+print(f"lr 50: {100 * at_bounds:.1f}% of pixel values sit on the box after 20 steps")
 
 # %% [markdown]
 # ## 4. Optimisers: L-BFGS-B, Adam, SGD
