@@ -11,15 +11,16 @@ Used by the CLI, the lessons and `nst.optimize`; the loop itself does no I/O.
 
 from __future__ import annotations
 
-import contextlib
 import numbers
 import os
-import tempfile
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
+
+from nst.atomic import write_atomic
 
 #: Largest image (in pixels) `load_image` accepts: Pillow's own decompression-bomb error limit
 #: (2 * Image.MAX_IMAGE_PIXELS = 178,956,970), so a tiny file cannot expand into gigabytes.
@@ -256,8 +257,10 @@ def _to_uint8(image: np.ndarray, path: Path) -> np.ndarray:
     return np.clip(np.rint(array), 0, 255).astype(np.uint8)  # round, then clip to [0, 255]
 
 
-def save_image(path: str | os.PathLike, image: np.ndarray) -> Path:
-    """Write an RGB image to a PNG or JPEG file, atomically.
+def save_image(
+    path: str | os.PathLike, image: np.ndarray, *, metadata: Mapping[str, str] | None = None
+) -> Path:
+    """Write an RGB image to a PNG or JPEG file, atomically, optionally with text inside.
 
     Parameters
     ----------
@@ -267,6 +270,10 @@ def save_image(path: str | os.PathLike, image: np.ndarray) -> Path:
         completely written.
     image : (H, W, 3) ndarray
         uint8, or float / int in [0, 255] (rounded to the nearest integer, then clipped).
+    metadata : mapping of str to str, optional
+        Provenance text stored in the file: one PNG ``tEXt`` chunk per entry (read back with
+        ``Image.open(path).text``), or for JPEG one comment of ``key: value`` lines
+        (``Image.open(path).info["comment"]``).
 
     Returns
     -------
@@ -281,9 +288,8 @@ def save_image(path: str | os.PathLike, image: np.ndarray) -> Path:
 
     Notes
     -----
-    The image is written to a temporary file in the same directory, then moved over `path`
-    with ``os.replace`` (atomic on one file system); the temporary file is removed on any
-    error. JPEG quality is 95.
+    Written with `nst.atomic.write_atomic`: a temporary file in the same directory, then
+    ``os.replace`` (atomic on one file system). JPEG quality is 95.
     """
     path = Path(path)
     fmt = SAVE_FORMATS.get(path.suffix.lower())
@@ -298,30 +304,23 @@ def save_image(path: str | os.PathLike, image: np.ndarray) -> Path:
     directory = path.parent
     if not directory.is_dir():
         raise ImageError(path, f"directory {directory} does not exist", "create it first")
-    pixels = _to_uint8(image, path)
+    pixels = Image.fromarray(_to_uint8(image, path))
+    options: dict = {}
+    if fmt == "JPEG":
+        options["quality"] = 95
+        if metadata:
+            comment = "\n".join(f"{key}: {value}" for key, value in metadata.items())
+            options["comment"] = comment.encode("utf-8")
+    elif metadata:
+        info = PngImagePlugin.PngInfo()
+        for key, value in metadata.items():
+            info.add_text(key, value)
+        options["pnginfo"] = info
     try:
-        handle, temp_name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        write_atomic(path, lambda stream: pixels.save(stream, format=fmt, **options))
     except OSError as error:
+        reason = error.strerror or str(error)
         raise ImageError(
-            path,
-            f"cannot write in directory {directory} ({error.strerror})",
-            "choose a writable location",
+            path, f"could not write the image ({reason})", "check disk space and permissions"
         ) from None
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            options = {"quality": 95} if fmt == "JPEG" else {}
-            Image.fromarray(pixels).save(stream, format=fmt, **options)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp's 0600 -> the usual permissions of a new file
-        os.replace(temp, path)
-    except BaseException as error:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        if isinstance(error, OSError):
-            raise ImageError(
-                path, f"could not write the image ({error})", "check disk space and permissions"
-            ) from None
-        raise
     return path

@@ -2,8 +2,7 @@
 
 - `manifest_path(out)`         ``OUT`` with ``.json`` (``out/photo.png`` -> ``out/photo.json``).
 - `environment()`              Python's, TensorFlow's, numpy's, scipy's, Pillow's versions.
-- `write_atomic(path, write)`  any file, atomically: a temporary file in the same folder, then
-  ``os.replace``; `write_json(path, data)` uses it.
+- `write_json(path, data)`     strict JSON, atomically (`nst.atomic.write_atomic`).
 - `save_labelled_image(...)`   an RGB PNG/JPEG, atomically, with the provenance in the file itself:
   PNG text chunks (``Description``, ``Software``, ...) or a JPEG comment (COM segment).
 
@@ -12,20 +11,20 @@ Nothing here knows about style transfer; the CLI (`nst.cli`) fills the manifest.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import platform
 import sys
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
+
+from nst.atomic import write_atomic
 
 #: Manifest format version (bump when a key changes meaning).
 MANIFEST_VERSION = 1
@@ -33,7 +32,8 @@ MANIFEST_VERSION = 1
 #: What every file made with random weights says about itself.
 SYNTHETIC_NOTICE = "synthetic random weights, not a style-transfer result"
 
-#: Image formats the CLI writes, by lower-case extension.
+#: Image formats the CLI writes, by lower-case extension (`nst.images.SAVE_FORMATS`, repeated
+#: here so the CLI checks an output name without importing PIL).
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
 _PACKAGES = {  # manifest key -> (module name, distribution name)
@@ -104,43 +104,6 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def write_atomic(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
-    """Call ``write(stream)`` on a temporary file next to `path`, then move it onto `path`.
-
-    Parameters
-    ----------
-    path : path-like
-        Destination; its folder must exist.
-    write : callable
-        Writes the whole content to the binary stream it is given.
-
-    Returns
-    -------
-    Path
-
-    Notes
-    -----
-    ``mkstemp`` in the destination folder, ``write``, ``chmod`` to the usual ``0666 & ~umask``,
-    then ``os.replace`` (atomic on one file system). On any error (or Ctrl-C) the temporary
-    file is removed and the destination is untouched.
-    """
-    path = Path(path)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp's 0600 -> the usual mode of a new file
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
-    return path
-
-
 def write_json(path: str | os.PathLike, data: Mapping[str, Any]) -> Path:
     """Write `data` as indented, strict JSON (UTF-8), atomically.
 
@@ -166,52 +129,18 @@ def save_labelled_image(
 ) -> Path:
     """Write an (H, W, 3) RGB image as PNG or JPEG, atomically, with provenance text inside.
 
-    Parameters
-    ----------
-    path : path-like
-        ``.png``, ``.jpg`` or ``.jpeg`` (any case); its folder must exist.
-    image : (H, W, 3) ndarray
-        Values in [0, 255]; rounded to the nearest integer, then clipped, as uint8.
-    text : mapping of str to str
-        PNG: one ``tEXt`` chunk per entry (read back with ``Image.open(path).text``).
-        JPEG: one comment (``Image.open(path).info["comment"]``), the entries as
-        ``key: value`` lines.
-
-    Returns
-    -------
-    Path
+    `nst.images.save_image` with ``metadata=text``: PNG ``tEXt`` chunks, or a JPEG comment of
+    ``key: value`` lines (read back with `read_image_text`).
 
     Raises
     ------
-    ValueError
-        An unsupported extension, a bad shape, or NaN/inf pixels (nothing is written).
-    OSError
-        The folder is missing or not writable (no temporary file is left behind).
+    nst.images.ImageError
+        A `ValueError`: an unsupported extension, a bad shape, NaN/inf pixels, or a folder
+        that is missing or not writable (nothing is written, no temporary file is left).
     """
-    from PIL import Image, PngImagePlugin
+    from nst.images import save_image
 
-    path = Path(path)
-    fmt = IMAGE_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise ValueError(
-            f"{path}: cannot save with extension {path.suffix or '(none)'!r}; "
-            f"use one of {', '.join(IMAGE_FORMATS)}"
-        )
-    array = np.asarray(image, dtype=np.float64)
-    if array.ndim != 3 or array.shape[2] != 3 or 0 in array.shape:
-        raise ValueError(f"{path}: cannot save an array of shape {array.shape} as an RGB image")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{path}: the image holds NaN or infinite values; nothing was written")
-    pixels = Image.fromarray(np.clip(np.rint(array), 0, 255).astype(np.uint8))
-    if fmt == "PNG":
-        info = PngImagePlugin.PngInfo()
-        for key, value in text.items():
-            info.add_text(key, value)
-        options: dict[str, Any] = {"pnginfo": info}
-    else:
-        comment = "\n".join(f"{key}: {value}" for key, value in text.items())
-        options = {"quality": 95, "comment": comment.encode("utf-8")}
-    return write_atomic(path, lambda stream: pixels.save(stream, format=fmt, **options))
+    return save_image(path, image, metadata=text)
 
 
 def read_image_text(path: str | os.PathLike) -> str:

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import nst.atomic
 import nst.images
 from nst.images import (
     MAX_PIXELS,
@@ -280,8 +281,8 @@ def test_save_when_the_temporary_file_cannot_be_created(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(nst.images.tempfile, "mkstemp", refuse)
-    with pytest.raises(ImageError, match=r"x\.png: cannot write in directory .*Permission denied"):
+    monkeypatch.setattr(nst.atomic.tempfile, "mkstemp", refuse)
+    with pytest.raises(ImageError, match=r"x\.png: could not write the image \(Permission denied"):
         save_image(tmp_path / "x.png", np.zeros((2, 2, 3)))
 
 
@@ -329,3 +330,22 @@ def test_existing_file_replaced_only_on_success(tmp_path, monkeypatch):
     save_image(target, np.zeros((3, 3, 3)))
     np.testing.assert_array_equal(load_image(target), 0)
     assert Path(target).stat().st_mode & 0o777 != 0o600  # usual permissions, not mkstemp's
+
+
+@pytest.mark.parametrize("name", ["labelled.png", "labelled.jpg"])
+def test_save_image_stores_metadata_text(tmp_path, name):
+    from nst.manifest import read_image_text
+
+    path = save_image(
+        tmp_path / name, np.full((4, 6, 3), 128.0), metadata={"Description": "synthetic", "k": "v"}
+    )
+    text = read_image_text(path)
+    assert "Description: synthetic" in text and "k: v" in text
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary file left
+
+
+def test_manifest_image_formats_are_the_ones_save_image_writes():
+    from nst.images import SAVE_FORMATS
+    from nst.manifest import IMAGE_FORMATS
+
+    assert IMAGE_FORMATS == SAVE_FORMATS
