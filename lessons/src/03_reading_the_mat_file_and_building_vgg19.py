@@ -15,10 +15,10 @@
 # **Prerequisites.** Lesson 1 (convolution, HWIO kernels), Lesson 2 (pooling, the VGG-19
 # layer list). A little `scipy.io`.
 #
-# **Expected run time.** About 20 seconds on 2 CPU cores. Works without the real weights: the
-# parser runs on faithful synthetic miniatures of both published layouts, and the kernel
-# orientation is settled with a real fragment of the file (conv1_1) that ships with the tests.
-# If `vgg_mat.find_weights()` finds the real file, the network sections use it and the
+# **Expected run time.** About 15 seconds on 2 CPU cores (30-50 with the real file). Works without
+# the real weights: the parser runs on faithful synthetic miniatures of both published layouts, and
+# the kernel orientation is settled with a real fragment of the file (conv1_1) that ships with the
+# tests. If `vgg_mat.find_weights()` finds the real file, the network sections use it and the
 # classification section means something.
 
 # %%

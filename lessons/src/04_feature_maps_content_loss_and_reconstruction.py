@@ -13,7 +13,8 @@
 #
 # **Prerequisites.** Lessons 1-3 (convolution, pooling, the network built from the `.mat`).
 #
-# **Expected run time.** About 40 seconds on 2 CPU cores. Runs without the real weights: the
+# **Expected run time.** About 20 seconds on 2 CPU cores (about 70 with the real file, whose
+# full-width layers are slower to optimise through). Runs without the real weights: the
 # losses are exact algebra; the network sections use the real file when
 # `vgg_mat.find_weights()` finds one, otherwise a synthetic miniature (random weights, 1/4 of
 # the channels), and every figure made with it says so. One reconstruction always uses **real**

@@ -14,11 +14,11 @@
 # **Prerequisites.** Lesson 4 (feature maps, reconstruction by optimisation), Lesson 5 (the
 # Gram matrix), Lesson 6 (the style loss $E_l$).
 #
-# **Expected run time.** About 50 seconds on 2 CPU cores. The relu1_1 experiment uses the
-# **real** conv1_1 from the 7 kB fragment of the weights file that ships with the tests; the
-# growing layer sets use the real file when `vgg_mat.find_weights()` finds it, otherwise a
-# synthetic miniature (random weights, 1/8 of the channels), and every figure made with it
-# says so.
+# **Expected run time.** About 20 seconds on 2 CPU cores (about 80 with the real file). The relu1_1
+# experiment uses the **real** conv1_1 from the 7 kB fragment of the weights file that ships with
+# the tests; the growing layer sets use the real file when `vgg_mat.find_weights()` finds it,
+# otherwise a synthetic miniature (random weights, 1/8 of the channels), and every figure made with
+# it says so.
 
 # %%
 # %load_ext autoreload
