@@ -95,8 +95,9 @@ STYLE_LAYERS = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
 # ratio depends on the network's activation scale (L11: content losses scale as $s^2$, Gram
 # losses as $s^4$). So instead of copying a number, measure it: the content loss of a blank
 # (mean-colour) image, and the style loss of the content photo, are what each term "costs" at
-# its worst. Take $\beta/\alpha$ = the power of ten nearest their ratio. (With the real VGG-19
-# this lands near Gatys' $10^{3}$-$10^{4}$; with random weights it is much smaller.)
+# its worst. Take $\beta/\alpha$ = the power of ten nearest their ratio. (Random weights have
+# their own activation scale, so this differs from the library's default, which is meant for
+# the real VGG-19.)
 
 # %%
 mean_rgb = np.asarray(weights.mean_rgb)
@@ -465,11 +466,11 @@ show(fig, top=0.9)
 # %% [markdown]
 # ## 7. The content/style trade-off: the $\beta/\alpha$ grid
 #
-# Gatys et al. (fig. 3) show one picture per ratio $\alpha/\beta$ from $10^{-5}$ to $10^{-2}$.
-# Here $\beta/\alpha$ runs over four decades around our balanced value. We report the
-# **unweighted** terms $L_c$ and $\sum w_l E_l$ at the end, so runs are comparable: the more
-# weight on style, the further the result drifts from the photo's features and the closer its
-# Grams get to the painting's.
+# Gatys, Ecker and Bethge (arXiv 2015, figure 3) show one picture per ratio $\alpha/\beta$
+# from $10^{-5}$ to $10^{-2}$. Here $\beta/\alpha$ runs over four decades around our balanced
+# value. We report the **unweighted** terms $L_c$ and $\sum w_l E_l$ at the end, so runs are
+# comparable: the more weight on style, the further the result drifts from the photo's features
+# and the closer its Grams get to the painting's.
 
 # %%
 ratios = BETA * 10.0 ** np.arange(-2, 3)
