@@ -969,7 +969,7 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 
 def _keras_aliases(names: Sequence[str]) -> dict[str, str]:
     """{file name: Keras name} for the names `vgg_mat.resolve_layer` maps a Keras name onto."""
-    from vgg_mat.network import resolve_layer
+    from vgg_mat.names import resolve_layer
 
     candidates = []
     for name in names:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from nst.losses import CONTENT_CONVENTIONS, STYLE_CONVENTIONS, TV_KINDS
+from nst.conventions import CONTENT_CONVENTIONS, STYLE_CONVENTIONS, TV_KINDS
 from nst.presets import Preset, get_preset
 
 OPTIMIZERS = ("lbfgs", "adam", "sgd")
@@ -163,7 +163,7 @@ def _from_preset(preset: Preset) -> dict[str, Any]:
 
 def _layer_dict(value: Any, argument: str, names: Sequence[str] | None) -> dict[str, float]:
     """A layer spec as ``{file name: weight}``; ValueError naming `argument` otherwise."""
-    from vgg_mat.network import resolve_layer
+    from vgg_mat.names import resolve_layer
 
     if isinstance(value, str):
         value = [value]

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from nst.losses import CONTENT_CONVENTIONS, STYLE_CONVENTIONS, TV_KINDS
+from nst.conventions import CONTENT_CONVENTIONS, STYLE_CONVENTIONS, TV_KINDS
 
 # VGG-19's feature layers in MatConvNet's names (pre-ReLU conv*_*, post-ReLU relu*_*, pool*).
 _BLOCK_DEPTHS = (2, 2, 4, 4, 4)

@@ -39,81 +39,24 @@ window sum by the number of real cells in the window.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
 import numpy as np
 import tensorflow as tf
 
+from vgg_mat.names import VGG19_LAYER_NAMES, keras_alias, resolve_layer
 from vgg_mat.weights import Layer, VGGWeights
 
+__all__ = [
+    "POOLING_METHODS",
+    "VGG",
+    "VGG19_LAYER_NAMES",
+    "keras_alias",
+    "resolve_layer",
+    "transpose_kernels_hw",
+]
+
 POOLING_METHODS = ("max", "avg")
-
-#: The 43 layer names of VGG-19 in file order (both published layouts).
-VGG19_LAYER_NAMES = (
-    "conv1_1", "relu1_1", "conv1_2", "relu1_2", "pool1",
-    "conv2_1", "relu2_1", "conv2_2", "relu2_2", "pool2",
-    "conv3_1", "relu3_1", "conv3_2", "relu3_2", "conv3_3", "relu3_3", "conv3_4", "relu3_4",
-    "pool3",
-    "conv4_1", "relu4_1", "conv4_2", "relu4_2", "conv4_3", "relu4_3", "conv4_4", "relu4_4",
-    "pool4",
-    "conv5_1", "relu5_1", "conv5_2", "relu5_2", "conv5_3", "relu5_3", "conv5_4", "relu5_4",
-    "pool5",
-    "fc6", "relu6", "fc7", "relu7", "fc8", "prob",
-)  # fmt: skip
-
-#: Keras layer names that are not of the form ``block{b}_conv{c}`` / ``block{b}_pool``.
-#: A Keras ``Dense``/``Conv2D`` layer includes its activation, hence the post-ReLU names.
-_KERAS_SPECIAL = {"fc1": "relu6", "fc2": "relu7", "predictions": "prob"}
-_KERAS_CONV = re.compile(r"^block(\d+)_conv(\d+)$")
-_KERAS_POOL = re.compile(r"^block(\d+)_pool$")
-
-
-def resolve_layer(name: str, names: Iterable[str] | None = None) -> str:
-    """Map a layer name (the file's own, or Keras' VGG-19 name) to the file's name.
-
-    Parameters
-    ----------
-    name : str
-        ``"relu4_2"`` (a file name, returned unchanged), ``"block4_conv2"`` (Keras, which maps
-        to ``"relu4_2"``), ``"block1_pool"`` (-> ``"pool1"``), ``"fc1"`` / ``"fc2"`` (->
-        ``"relu6"`` / ``"relu7"``) or ``"predictions"`` (-> ``"prob"``).
-    names : iterable of str, optional
-        The valid file names (e.g. ``weights.names`` of a VGG-16 file). Default: VGG-19's 43.
-
-    Returns
-    -------
-    str
-        The file's layer name.
-
-    Raises
-    ------
-    ValueError
-        If `name` is neither a valid file name nor a Keras name of one; the message lists the
-        valid names.
-
-    Notes
-    -----
-    A Keras ``Conv2D`` layer applies its ReLU, so Keras ``block{b}_conv{c}`` is the file's
-    post-ReLU ``relu{b}_{c}``, never the pre-ReLU ``conv{b}_{c}``.
-    """
-    valid = tuple(VGG19_LAYER_NAMES if names is None else names)
-    if not isinstance(name, str):
-        raise ValueError(f"layer names are strings, got {name!r} ({type(name).__name__})")
-    if name in valid:
-        return name
-    mapped = _KERAS_SPECIAL.get(name)
-    conv, pool = _KERAS_CONV.match(name), _KERAS_POOL.match(name)
-    if conv is not None:
-        mapped = f"relu{conv[1]}_{conv[2]}"
-    elif pool is not None:
-        mapped = f"pool{pool[1]}"
-    if mapped is not None and mapped in valid:
-        return mapped
-    raise ValueError(
-        f"unknown layer name {name!r}; valid names: {', '.join(valid)} "
-        "(or Keras names such as block4_conv2 -> relu4_2, block1_pool -> pool1)"
-    )
 
 
 def transpose_kernels_hw(weights: VGGWeights) -> VGGWeights:
