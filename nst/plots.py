@@ -84,7 +84,7 @@ def _is_synthetic(synthetic: Any) -> bool:
 
 def _finish(fig: Figure, synthetic: Any, title: str | None) -> Figure:
     if title:
-        fig.suptitle(title, y=0.99)  # stamp_synthetic moves it below its label
+        fig.suptitle(title)  # placed by the layout engine; stamp_synthetic moves it under its label
     if _is_synthetic(synthetic):
         stamp_synthetic(fig)
     return fig

@@ -148,3 +148,14 @@ def test_loss_curves_of_a_run_on_synthetic_weights(tiny_weights, content32, styl
     assert {"total", "content", "style", "style/relu1_1", "content/relu4_2"} <= labels
     images = plots.plot_images([content32, style32, steps[-1].image], synthetic=tiny_weights)
     assert plots.SYNTHETIC_LABEL in _texts(images)
+
+
+@pytest.mark.parametrize("synthetic", [False, True])
+def test_library_figure_titles_do_not_cover_panel_titles(synthetic):
+    images = [np.full((8, 8, 3), 100.0 * i) for i in range(3)]
+    fig = plots.plot_images(images, titles=["a", "b", "c"], synthetic=synthetic, title="grid")
+    FigureCanvasAgg(fig).draw()
+    renderer = fig.canvas.get_renderer()
+    suptitle = fig._suptitle.get_window_extent(renderer)
+    for ax in fig.axes:
+        assert not suptitle.overlaps(ax.title.get_window_extent(renderer))
