@@ -272,6 +272,7 @@ def resolve_config(
             f"unknown setting(s) {', '.join(unknown)}; valid settings: {', '.join(sorted(known))}"
         )
     config = replace(config, **overrides)
+    given = {name: getattr(config, name) is not None for name in ("content_layers", "style_layers")}
     preset = config.preset
     if isinstance(preset, str):
         preset = get_preset(preset)
@@ -297,12 +298,18 @@ def resolve_config(
     v["epsilon"] = _number(v["epsilon"], "epsilon", minimum=0.0)
     v["maxcor"] = _integer(v["maxcor"], "maxcor", minimum=1)
     v["maxls"] = _integer(v["maxls"], "maxls", minimum=1)
-    v["content_layers"] = _layer_dict(v["content_layers"], "content_layers", layer_names)
-    v["style_layers"] = _layer_dict(v["style_layers"], "style_layers", layer_names)
-    if not v["content_layers"] and not v["style_layers"]:
-        raise ValueError("content_layers and style_layers are both empty; give at least one layer")
     for name in ("content_weight", "style_weight", "tv_weight"):
         v[name] = _number(v[name], name, minimum=0.0)
+    for term in ("content", "style"):
+        layers = f"{term}_layers"
+        if v[f"{term}_weight"] == 0 and not given[layers]:
+            # A term switched off by its weight needs no layers: the default (or preset)
+            # layers are dropped, so e.g. content-only reconstruction runs on a network that
+            # lacks the default style layers. Layers given explicitly are kept (and reported).
+            v[layers] = ()
+        v[layers] = _layer_dict(v[layers], layers, layer_names)
+    if not v["content_layers"] and not v["style_layers"]:
+        raise ValueError("content_layers and style_layers are both empty; give at least one layer")
     v["content_convention"] = _choice(
         v["content_convention"], "content_convention", CONTENT_CONVENTIONS
     )

@@ -334,6 +334,20 @@ def test_config_precedence_explicit_then_preset_then_defaults():
     assert resolve_config(plain) == plain  # resolving twice changes nothing
 
 
+def test_a_term_weighted_zero_drops_its_default_layers_but_keeps_explicit_ones():
+    two_layers = ("conv1_1", "relu1_1")  # e.g. the real fragment: no style layers beyond relu1_1
+    content_only = resolve_config(
+        style_weight=0, content_layers=["relu1_1"], layer_names=two_layers
+    )
+    assert content_only.style_layers == {} and content_only.content_layers == {"relu1_1": 1.0}
+    style_only = resolve_config(content_weight=0, style_layers=["relu1_1"], layer_names=two_layers)
+    assert style_only.content_layers == {}
+    kept = resolve_config(style_weight=0, style_layers=["relu2_1"])  # explicit: reported, weight 0
+    assert kept.style_layers == {"relu2_1": 1.0}
+    with pytest.raises(ValueError, match="both empty"):
+        resolve_config(content_weight=0, style_weight=0)
+
+
 def test_tf_tutorial_preset_reproduces_the_tutorials_training_loop(
     tiny_weights, tiny_net, content32, style32
 ):
