@@ -15,8 +15,8 @@ The model (stated once, used for every pipeline alike):
   So ``step = 2 * (conv + Gram)``, exactly twice the forward count in this model. Optimiser
   updates (a few FLOPs per pixel) are left out.
 
-Achieved GFLOP/s = step FLOPs / median step seconds; compared with the float32 matmul rate of
-`matmul_gflops`, measured in the same run.
+Achieved GFLOP/s = step FLOPs / seconds per evaluation; compared with the float32 matmul rate
+of `matmul_probe`, measured in the same rounds.
 """
 
 from __future__ import annotations
@@ -118,25 +118,22 @@ def step_flops(
     return {"conv": float(conv), "gram": float(gram), "forward": forward, "step": 2.0 * forward}
 
 
-def matmul_gflops(n: int = 2048, repeats: int = 5) -> dict[str, float]:
-    r"""The float32 ``n x n`` matmul rate of TensorFlow on this machine, in GFLOP/s.
+def matmul_probe(n: int = 2048, calls: int = 5):
+    r"""A compiled float32 ``n x n`` matmul; returns a function giving one rate in GFLOP/s.
 
     Parameters
     ----------
     n : int
-        Matrix size; 2048 is comparable to VGG's largest im2col products (and takes ~0.2 s).
-    repeats : int
-        Timed calls after one warm-up call; the median is reported.
+        Matrix size; 2048 is comparable to VGG's largest im2col products.
+    calls : int
+        Matmuls per measurement: 5 x 2048^3 x 2 = 86 GFLOP, about as long as a step at 256 px,
+        so the probe meets the same noise from other processes as the steps it is compared with.
 
     Returns
     -------
-    dict
-        ``median``, ``min``, ``max`` GFLOP/s over the timed calls.
-
-    Notes
-    -----
-    One call of the compiled ``tf.matmul(a, b)`` costs :math:`2 n^3` FLOPs; the result is read
-    back (``.numpy()``) inside the timing so the work is really done.
+    callable () -> float
+        Each call measures once: :math:`2 n^3 \cdot calls` FLOPs over the wall time, the
+        result read back (``.numpy()``) so the work is really done. Traced and warmed up here.
     """
     import tensorflow as tf
 
@@ -145,9 +142,11 @@ def matmul_gflops(n: int = 2048, repeats: int = 5) -> dict[str, float]:
     b = tf.constant(rng.standard_normal((n, n), dtype=np.float32))
     product = tf.function(lambda x, y: tf.reduce_sum(tf.matmul(x, y)))
     product(a, b).numpy()
-    rates = []
-    for _ in range(repeats):
+
+    def rate() -> float:
         start = time.perf_counter()
-        product(a, b).numpy()
-        rates.append(2.0 * n**3 / (time.perf_counter() - start) / 1e9)
-    return {"median": float(np.median(rates)), "min": min(rates), "max": max(rates)}
+        for _ in range(calls):
+            product(a, b).numpy()
+        return 2.0 * n**3 * calls / (time.perf_counter() - start) / 1e9
+
+    return rate

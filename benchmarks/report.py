@@ -24,6 +24,7 @@ SHORT = {
     "keras-eager": B,
     "ours-adam": ADAM,
     "ours-lbfgs": LBFGS,
+    "ours-adam-convonly": "prototype: ours Adam, weights cut after pool5 (no fc6-fc8)",
 }
 
 
@@ -240,6 +241,8 @@ def render(results: dict) -> str:
             if max(results["load_start"][0], results["load_end"][0]) > 0.5 * m["cores"]
             else ""
         ),
+        "- Stages (UTC): "
+        + ", ".join(f"{k} {v}" for k, v in results.get("stage_dates", {}).items()),
         f"- Weights: {results['weights']} (synthetic, random He-normal: speed and memory only, "
         "no meaningful images); images: the sample content photo and sample style image, "
         "resized to exactly N x N",
@@ -292,6 +295,27 @@ def render(results: dict) -> str:
                 f"(per round {_range(lb['overhead_rounds'], 100.0, '{:.1f}')}%); of that, the "
                 f"float32/float64 conversions alone take {conv * 1e3:.1f} ms per evaluation.",
             ]
+    costs = results.get("lbfgs")
+    if costs:
+        lines += [
+            "",
+            "### L-BFGS-B without the network (a quadratic with n = 3 x size^2 variables)",
+            "",
+            "Milliseconds per iteration (`benchmarks/lbfgs_cost.py`): scipy's L-BFGS-B with "
+            "the box (as `nst` calls it) and without; the bare algebra of an L-BFGS iteration "
+            "(two-loop recursion, m = 10, projection, pair update) in float64 numpy and in "
+            "float32 inside one `tf.function`; and scipy's one-off bounds set-up.",
+            "",
+            "| Size | n | scipy, box | scipy, no box | numpy two-loop | TF two-loop |"
+            " bounds set-up (ms, once) |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for size, c in costs.items():
+            lines.append(
+                f"| {size} | {3 * int(size) ** 2} | {c['scipy_box'] * 1e3:.1f} | "
+                f"{c['scipy_free'] * 1e3:.1f} | {c['numpy_two_loop'] * 1e3:.1f} | "
+                f"{c['tf_two_loop'] * 1e3:.1f} | {c['bounds_setup'] * 1e3:.0f} |"
+            )
     memory = results.get("memory", {})
     if memory:
         lines += [
@@ -300,7 +324,8 @@ def render(results: dict) -> str:
             "",
             "Each row is a new Python process (`python -m benchmarks.memory`): imports, reading "
             "the weights file, building the network, targets, the first step(s). Peak RSS is "
-            "`ru_maxrss` of that child (`os.wait4`).",
+            "the child's own `VmHWM` (`ru_maxrss` is useless here: Linux carries the parent's "
+            "maxrss across fork + exec; see `benchmarks/memory.py`).",
             "",
             "| Size | Variant | Peak RSS (MiB) | vs (a) | Imports (s) | Ready (s) |"
             " First step (s) | Steps | Status |",
@@ -353,9 +378,23 @@ def render(results: dict) -> str:
                 if ref.get("cached")
                 else f" (computed now in {ref['wall_s']:.0f} s)"
             ),
-            f"- Recipe wall time in this run: first call {ttq['recipe_first_s']:.1f} s + "
-            f"{ref['steps'] - 1} x median step {ttq['recipe_step_s'] * 1e3:.0f} ms = "
-            f"**{ttq['recipe_s']:.0f} s**",
+            (
+                f"- Recipe wall time: **{ttq['recipe_s']:.0f} s**, measured: the reference run "
+                "above ran in this run"
+                if not ref.get("cached")
+                else f"- Recipe wall time in this run: first call {ttq['recipe_first_s']:.1f} s +"
+                f" {ref['steps'] - 1} x median step {ttq['recipe_step_s'] * 1e3:.0f} ms of peer "
+                f"(a) = **{ttq['recipe_s']:.0f} s**"
+            ),
+            f"- The recipe's own path: loss {ref.get('initial_loss', float('nan')):.6g} at the "
+            f"start (the content image), lowest {ref.get('best_loss', float('nan')):.6g} (step "
+            f"{ref.get('best_step', '?')}), {ref['final_loss']:.6g} at the end"
+            + (
+                " - **the recipe ends above where it started** on these random weights, so "
+                "matching its final loss is reached at once; the figure says little"
+                if ref.get("initial_loss", float("inf")) <= ref["final_loss"]
+                else ""
+            ),
             f"- Ours (`nst.stylize`, preset tf-tutorial, optimizer {ttq['optimizer']}): "
             + (
                 f"reached it at iteration {ttq['iterations']} after **{ttq['ours_s']:.0f} s** "

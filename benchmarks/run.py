@@ -3,7 +3,8 @@
 One run measures, on the same synthetic VGG-19 weights, images and loss for every pipeline:
 
 1. interleaved step times at each size (`benchmarks.timing`), with the TF matmul rate probed
-   in every round, the FLOP model of `benchmarks.flops` and the L-BFGS overhead;
+   in every round, the FLOP model of `benchmarks.flops` and the L-BFGS overhead, plus the cost
+   of scipy's L-BFGS-B iteration away from the network (`benchmarks.lbfgs_cost`);
 2. peak RSS of each variant in a fresh process at the memory sizes (`benchmarks.memory`);
 3. time from command start to the first step in a fresh process;
 4. time to quality (`benchmarks.quality`) against the TF tutorial's 1000-step recipe;
@@ -28,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-STAGES = ("timing", "memory", "first-step", "quality", "huge")
+STAGES = ("timing", "lbfgs", "memory", "first-step", "quality", "huge")
 
 
 def _log(message: str) -> None:
@@ -54,6 +55,16 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                         help="measured steps per variant (default 5; quick: 3)")  # fmt: skip
     parser.add_argument("--skip", default="",
                         help=f"comma-separated stages to skip: {', '.join(STAGES)}")  # fmt: skip
+    parser.add_argument("--quality-size", type=int, default=None,
+                        help="time-to-quality size (default 256; quick: the smallest)")  # fmt: skip
+    parser.add_argument("--memory-sizes", type=int, nargs="+", default=None,
+                        help="fresh-process sizes (default 1024 512; quick: 128 64)")  # fmt: skip
+    parser.add_argument("--memory-variants", nargs="+", default=None,
+                        help="fresh-process variants to run (default: all, prototypes at the "
+                        "largest size); --keep-previous keeps the other rows")  # fmt: skip
+    parser.add_argument("--keep-previous", action="store_true",
+                        help="start from the previous results JSON: skipped stages keep "
+                        "their earlier figures (each stage is dated)")  # fmt: skip
     parser.add_argument("--recipe-steps", type=int, default=None,
                         help="steps of the tutorial recipe (default 1000; quick: 100)")  # fmt: skip
     args = parser.parse_args(argv)
@@ -81,13 +92,16 @@ GENERATED markers below is rewritten by the runner.
 """
 
 
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; returns the exit status."""
     args = _parse(argv)
     started = time.perf_counter()
-    command = "python -m benchmarks.run" + (" " + " ".join(argv) if argv else "")
-    if argv is None:
-        command = "python -m benchmarks.run" + "".join(f" {a}" for a in sys.argv[1:])
+    shown = sys.argv[1:] if argv is None else argv
+    command = "python -m benchmarks.run" + "".join(f" {a}" for a in shown)
     load_start = os.getloadavg()
 
     import vgg_mat
@@ -96,30 +110,46 @@ def main(argv: list[str] | None = None) -> int:
     quick = args.quick
     width = 8 if quick else 1
     sizes = args.sizes or ([64, 128] if quick else [256, 512])
-    rounds = args.rounds or (3 if quick else 5)
-    memory_sizes = [64, 128] if quick else [512, 1024]
+    rounds = args.rounds or (3 if quick else 4)
+    memory_sizes = args.memory_sizes or ([128, 64] if quick else [1024, 512])
     first_size = min(sizes) if quick else 256
-    quality_size = min(sizes) if quick else 256
+    quality_size = args.quality_size or (min(sizes) if quick else 256)
     recipe_steps = args.recipe_steps or (100 if quick else 1000)
     huge_size = None if quick else 2048
+    json_path = args.json or inputs.cache_dir() / ("latest-quick.json" if quick else "latest.json")
 
     _log(f"weights: synthetic VGG-19, width/{width} (written once into {inputs.cache_dir()})")
     weights_file = inputs.weights_path(width)
     weights = vgg_mat.load(weights_file)
     net = vgg_mat.VGG(weights)
-    results: dict = {
+    results: dict = {}
+    if args.keep_previous and json_path.is_file():
+        results = json.loads(json_path.read_text())
+        results = {k: v for k, v in results.items() if k in STAGE_KEYS or k == "stage_dates"}
+    results.update({
         "quick": quick,
         "command": command,
         "weights": f"{weights_file.name}, width_divisor {width}",
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": _now(),
         "load_start": load_start,
         "machine": report.machine(),
-        "timing": {},
-        "matmul_size": str(max(sizes)),
-        "memory_size": max(memory_sizes),
-    }
+    })  # fmt: skip
+    results.setdefault("stage_dates", {})
+
+    def save(stage: str) -> None:
+        """Date the stage, write the JSON and the Markdown (after every stage)."""
+        results["stage_dates"][stage] = _now()
+        results["load_end"] = os.getloadavg()
+        results["wall_s"] = time.perf_counter() - started
+        handle, tmp = tempfile.mkstemp(dir=json_path.parent, suffix=".tmp")
+        with os.fdopen(handle, "w") as file:
+            json.dump(results, file, indent=1, default=float)
+        os.replace(tmp, json_path)
+        report.write_report(args.output, report.render(results), HEADER)
 
     if "timing" not in args.skip:
+        results["timing"] = {}
+        results["matmul_size"] = str(max(sizes))
         for size in sizes:
             _log(f"timing at {size} px ({rounds} interleaved rounds)")
             content, style = inputs.images(size)
@@ -129,16 +159,41 @@ def main(argv: list[str] | None = None) -> int:
             )  # fmt: skip
             size_result["conversion_s"] = ours.conversion_seconds((1, size, size, 3))
             results["timing"][str(size)] = size_result
+            save("timing")
+
+    if "lbfgs" not in args.skip:
+        from benchmarks.lbfgs_cost import lbfgs_costs
+
+        results["lbfgs"] = {}
+        for size in sizes:
+            _log(f"L-BFGS-B cost without the network, n = 3 x {size} x {size}")
+            results["lbfgs"][str(size)] = lbfgs_costs(3 * size * size)
+            save("lbfgs")
+
+    def fresh_rows(size: int, steps: int, variants=memory.VARIANTS) -> list[dict]:
+        rows = []
+        for variant in variants:
+            _log(f"fresh process: {variant} at {size} px")
+            rows.append(memory.fresh_process(variant, size, weights=weights_file, steps=steps))
+            row = rows[-1]
+            _log(f"  peak RSS {row['peak_rss_mib']:.0f} MiB, first step after "
+                 f"{row.get('first_step_s', float('nan')):.1f} s, ok={row['ok']}")  # fmt: skip
+        return rows
 
     if "memory" not in args.skip:
+        previous = results.get("memory", {}) if args.keep_previous else {}
         results["memory"] = {}
+        results["memory_size"] = max(memory_sizes)
         for size in memory_sizes:
-            rows = []
-            for variant in memory.VARIANTS:
-                _log(f"fresh process: {variant} at {size} px")
-                rows.append(memory.fresh_process(variant, size, weights=weights_file, steps=2))
-                _log(f"  peak RSS {rows[-1]['peak_rss_mib']:.0f} MiB, ok={rows[-1]['ok']}")
-            results["memory"][str(size)] = rows
+            variants = memory.VARIANTS + (memory.PROTOTYPES if size == max(memory_sizes) else ())
+            if args.memory_variants:
+                variants = tuple(v for v in variants if v in args.memory_variants)
+            rows = {r["variant"]: r for r in previous.get(str(size), [])}
+            rows.update({r["variant"]: r for r in fresh_rows(size, 1, variants)})
+            order = memory.VARIANTS + memory.PROTOTYPES
+            ordered = sorted(rows.values(), key=lambda r: order.index(r["variant"]))
+            results["memory"][str(size)] = ordered
+            save("memory")
 
     if "first-step" not in args.skip:
         results["first_step"] = []
@@ -147,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             row = memory.fresh_process(variant, first_size, weights=weights_file, steps=1)
             results["first_step"].append(row)
             _log(f"  first step after {row.get('first_step_s', float('nan')):.1f} s")
+        save("first-step")
 
     if "quality" not in args.skip:
         content, style = inputs.images(quality_size)
@@ -154,23 +210,27 @@ def main(argv: list[str] | None = None) -> int:
         reference = quality.recipe_reference(
             weights_file, content, style, steps=recipe_steps, cache=inputs.cache_dir()
         )
-        timed = results["timing"].get(str(quality_size))
-        if timed is None:  # not timed in this run: time peer (a) here
-            timed = timing.time_size(weights, net, content, style, rounds=3, log=_log,
-                                     matmul_n=512)  # fmt: skip
-        a = timed["variants"][report.A]
-        recipe_step = float(sorted(a["steps"])[len(a["steps"]) // 2])
-        recipe_s = a["first_s"] + (recipe_steps - 1) * recipe_step
-        _log(f"  target loss {reference['final_loss']:.6g}; recipe ~{recipe_s:.0f} s; ours...")
+        timed = results.get("timing", {}).get(str(quality_size))
+        if reference.get("cached") is False:  # run just now: its own wall time is the figure
+            recipe_s, recipe_first, recipe_step = reference["wall_s"], float("nan"), float("nan")
+        else:
+            if timed is None:  # not timed in this run: time the pipelines at this size
+                timed = timing.time_size(weights, net, content, style, rounds=3, log=_log,
+                                         matmul_n=512)  # fmt: skip
+            a = timed["variants"][report.A]
+            recipe_first = a["first_s"]
+            recipe_step = float(sorted(a["steps"])[len(a["steps"]) // 2])
+            recipe_s = recipe_first + (recipe_steps - 1) * recipe_step
+        target = reference["final_loss"]
+        _log(f"  target loss {target:.6g}; recipe {recipe_s:.0f} s; ours...")
         reached = quality.time_to_quality(
-            net, content, style, target=reference["final_loss"],
-            max_seconds=max(60.0, 0.5 * recipe_s),
-        )  # fmt: skip
+            net, content, style, target=target, max_seconds=max(60.0, recipe_s)
+        )
         results["quality"] = {
             "size": quality_size,
             "reference": reference,
-            "target": reference["final_loss"],
-            "recipe_first_s": a["first_s"],
+            "target": target,
+            "recipe_first_s": recipe_first,
             "recipe_step_s": recipe_step,
             "recipe_s": recipe_s,
             "optimizer": "lbfgs (our default)",
@@ -178,28 +238,28 @@ def main(argv: list[str] | None = None) -> int:
             **{k: v for k, v in reached.items() if k != "seconds"},
         }
         _log(f"  ours: reached={reached['reached']} in {reached['seconds']:.0f} s")
+        save("quality")
 
     if "huge" not in args.skip and huge_size:
         _log(f"fresh process: a {huge_size} px output (ours, Adam, 1 iteration, single scale)")
-        save = inputs.cache_dir() / f"stylized-{huge_size}px-SYNTHETIC-WEIGHTS.png"
+        image = inputs.cache_dir() / f"stylized-{huge_size}px-SYNTHETIC-WEIGHTS.png"
         row = memory.fresh_process("ours-adam", huge_size, weights=weights_file, steps=1,
-                                   timeout=1200.0, save=save)  # fmt: skip
+                                   timeout=3000.0, save=image)  # fmt: skip
         row["mode"] = "single scale, Adam, 1 iteration"
         results["huge"] = row
         _log(f"  ok={row['ok']} peak RSS {row['peak_rss_mib'] / 1024:.1f} GiB")
+        save("huge")
 
-    results["load_end"] = os.getloadavg()
-    results["wall_s"] = time.perf_counter() - started
-    json_path = args.json or inputs.cache_dir() / ("latest-quick.json" if quick else "latest.json")
-    handle, tmp = tempfile.mkstemp(dir=json_path.parent, suffix=".tmp")
-    with os.fdopen(handle, "w") as file:
-        json.dump(results, file, indent=1, default=float)
-    os.replace(tmp, json_path)
-    generated = report.render(results)
-    report.write_report(args.output, generated, HEADER)
-    print(generated)
+    save("end")
+    print(report.render(results))
     _log(f"wrote {args.output} and {json_path} in {results['wall_s'] / 60:.1f} min")
     return 0
+
+
+#: Result keys that belong to a stage (kept from the previous JSON with --keep-previous).
+STAGE_KEYS = (
+    "timing", "lbfgs", "matmul_size", "memory", "memory_size", "quality", "first_step", "huge",
+)  # fmt: skip
 
 
 if __name__ == "__main__":

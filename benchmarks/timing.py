@@ -21,35 +21,6 @@ TUTORIAL_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1", "relu5
 TUTORIAL_STYLE = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 
 
-def summary(values) -> dict[str, float]:
-    """``median``, ``min``, ``max`` and ``n`` of a list of numbers."""
-    values = [float(v) for v in values]
-    return {
-        "median": float(np.median(values)) if values else float("nan"),
-        "min": min(values) if values else float("nan"),
-        "max": max(values) if values else float("nan"),
-        "n": len(values),
-    }
-
-
-def _matmul_probe(n: int):
-    """A compiled n x n float32 matmul; returns a callable giving one rate in GFLOP/s."""
-    import tensorflow as tf
-
-    rng = np.random.default_rng(0)
-    a = tf.constant(rng.standard_normal((n, n), dtype=np.float32))
-    b = tf.constant(rng.standard_normal((n, n), dtype=np.float32))
-    product = tf.function(lambda x, y: tf.reduce_sum(tf.matmul(x, y)))
-    product(a, b).numpy()
-
-    def rate() -> float:
-        start = time.perf_counter()
-        product(a, b).numpy()
-        return 2.0 * n**3 / (time.perf_counter() - start) / 1e9
-
-    return rate
-
-
 def time_size(
     weights,
     net,
@@ -145,7 +116,7 @@ def time_size(
     for record in result["variants"].values():
         record["evaluations"].clear()
         record["eval_s"].clear()
-    probe = _matmul_probe(matmul_n)
+    probe = flops.matmul_probe(matmul_n, calls=1 if matmul_n < 1024 else 5)
     result["matmul"] = []
     for r in range(rounds):
         for name, pipeline in pipelines.items():
