@@ -29,6 +29,8 @@ Lesson L9.
 
 from __future__ import annotations
 
+import collections
+import math
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -169,8 +171,12 @@ def lbfgsb_iterations(
     lower = np.broadcast_to(np.asarray(lower, dtype=np.float64), x0.shape)
     upper = np.broadcast_to(np.asarray(upper, dtype=np.float64), x0.shape)
     x0 = np.clip(x0, lower, upper)
-    if engine not in ("auto", "setulb", "minimize"):
-        raise ValueError(f"unknown engine {engine!r}; use auto, setulb or minimize")
+    if engine not in ("auto", "tf", "setulb", "minimize"):
+        raise ValueError(f"unknown engine {engine!r}; use auto, tf, setulb or minimize")
+    if engine == "tf":
+        return (yield from tf_lbfgs_iterations(
+            fun, x0, lower, upper, max_iterations=max_iterations, maxcor=maxcor, maxls=maxls
+        ))  # fmt: skip
     if engine == "setulb" or (engine == "auto" and _setulb_available()):
         return (yield from _setulb_iterations(fun, x0, lower, upper, max_iterations, maxcor, maxls))
     return (yield from _minimize_iterations(fun, x0, lower, upper, max_iterations, maxcor, maxls))
@@ -322,3 +328,251 @@ def _minimize_iterations(fun, x0, lower, upper, max_iterations, maxcor, maxls):
         if not finished:  # the consumer stopped early: release the waiting worker
             to_worker.put("stop")
         worker.join()
+
+
+# --------------------------------------------------------------------------------------------
+# engine "tf": projected L-BFGS with the vector work in TensorFlow
+
+_SUFFICIENT_DECREASE = 1e-3  # c1 of the Armijo condition (scipy's line search ftol)
+_SHRINK_MIN = 0.1  # smallest shrink factor of a backtracking step (Nocedal and Wright 3.5)
+_CURVATURE = 0.9  # c2 of the weak Wolfe curvature condition (scipy's line search gtol)
+
+
+def _dot(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    """a^T b of two (n,) tensors, as a () tensor."""
+    return tf.reduce_sum(a * b)
+
+
+@tf.function(autograph=False)
+def _projected_direction(x, g, lower, upper, s_pairs, y_pairs, rho, gamma):
+    r"""The search direction d (n,), g^T d and ||d|| of one projected L-BFGS iteration.
+
+    `s_pairs`, `y_pairs`: tuples of m (n,) tensors, oldest first; `rho` (m,) holds
+    1 / (s_i^T y_i), 0 for an empty slot (whose s and y are zeros: the slot then changes
+    nothing). `gamma` is H_0's scale. Equations: `tf_lbfgs_iterations`' Notes.
+    """
+    zero = tf.zeros_like(g)
+    at_lower, at_upper = x <= lower, x >= upper
+    fixed = (at_lower & (g > 0)) | (at_upper & (g < 0))  # the gradient pushes out of the box
+    q = tf.where(fixed, zero, g)  # P_F g
+    alpha = [None] * len(s_pairs)
+    for i in reversed(range(len(s_pairs))):  # newest to oldest
+        alpha[i] = rho[i] * _dot(s_pairs[i], q)
+        q = q - alpha[i] * y_pairs[i]
+    r = gamma * q  # H_0 q
+    for i in range(len(s_pairs)):  # oldest to newest
+        beta = rho[i] * _dot(y_pairs[i], r)
+        r = r + (alpha[i] - beta) * s_pairs[i]
+    d = -tf.where(fixed, zero, r)  # -P_F H P_F g
+    d = tf.where((at_lower & (d < 0)) | (at_upper & (d > 0)), zero, d)  # no step out of a face
+    slope = _dot(g, d)
+    steepest = -gamma * tf.where(fixed, zero, g)  # never points out of a face
+    descent = slope < 0
+    d = tf.where(descent, d, steepest)
+    slope = tf.where(descent, slope, _dot(g, steepest))
+    return d, slope, tf.sqrt(_dot(d, d))
+
+
+@tf.function(autograph=False)
+def _projected_trial(x, d, g, t, lower, upper):
+    """x(t) = clip(x + t d, lower, upper) and the predicted decrease g^T (x(t) - x)."""
+    x_t = tf.clip_by_value(x + t * d, lower, upper)
+    return x_t, _dot(g, x_t - x)
+
+
+@tf.function(autograph=False)
+def _curvature_pair(x_new, g_new, x, g):
+    """s = x_new - x, y = g_new - g, s^T y and g_new^T s."""
+    s = x_new - x
+    y = g_new - g
+    return s, y, _dot(s, y), _dot(g_new, s)
+
+
+def _bound_tensor(bound: np.ndarray, dtype: tf.DType) -> tf.Tensor:
+    """A () tensor when every element of `bound` is the same, else an (n,) one."""
+    flat = np.asarray(bound, np.float64).ravel()
+    if flat.size and np.all(flat == flat[0]):
+        return tf.constant(flat[0], dtype)
+    return tf.constant(flat, dtype)
+
+
+def tf_lbfgs_iterations(
+    fun: Callable[[np.ndarray], tuple[float, np.ndarray, Any]],
+    x0: np.ndarray,
+    lower: np.ndarray | float,
+    upper: np.ndarray | float,
+    *,
+    max_iterations: int,
+    maxcor: int = 10,
+    maxls: int = 20,
+    dtype: tf.DType = tf.float64,
+) -> Iterator[tuple[int, np.ndarray, Any]]:
+    r"""Projected L-BFGS over a box, the vector work in TensorFlow; yields once per iteration.
+
+    The ``engine="tf"`` of `lbfgsb_iterations` (same arguments, yields and return value; read
+    its docstring for them). `dtype` is the precision of the optimiser's own vectors (the
+    iterates handed to `fun` are float64 either way, and always inside the box).
+
+    Notes
+    -----
+    **Free variables.** At an iterate x with gradient g, a variable is held fixed for this
+    iteration when it sits on a face of the box and the gradient pushes it outwards,
+
+    .. math:: A = \{ i : (x_i = l_i,\ g_i > 0) \text{ or } (x_i = u_i,\ g_i < 0) \},
+
+    and :math:`P_F` zeroes the components in A (Bertsekas' projected Newton active set).
+
+    **Direction: the two-loop recursion** (Nocedal and Wright, Algorithm 7.4) on the free
+    gradient, with the m newest pairs :math:`s_i = x_{i+1} - x_i`, :math:`y_i = g_{i+1} - g_i`,
+    :math:`\rho_i = 1 / (y_i^T s_i)` and :math:`H_0 = \gamma I`,
+    :math:`\gamma = s_{k-1}^T y_{k-1} / y_{k-1}^T y_{k-1}` (1 before the first pair):
+
+    .. math::
+
+        q \leftarrow P_F g;\quad \text{for } i = k-1, \dots, k-m:\
+            \alpha_i = \rho_i s_i^T q,\ q \leftarrow q - \alpha_i y_i;
+
+        r \leftarrow \gamma q;\quad \text{for } i = k-m, \dots, k-1:\
+            \beta = \rho_i y_i^T r,\ r \leftarrow r + s_i (\alpha_i - \beta);
+
+        d = -P_F r = -P_F H_k P_F g,
+
+    then components that would leave the face they sit on (:math:`x_i = l_i,\ d_i < 0` or
+    :math:`x_i = u_i,\ d_i > 0`) are set to 0. H_k is positive definite, so
+    :math:`g^T d < 0`; should that truncation ever undo it, d falls back to the projected
+    steepest descent :math:`-\gamma P_F g`. :math:`P_F g = 0` is a stationary point of the box
+    problem (the projected gradient is 0): the run stops there.
+
+    **Projection and line search.** The quasi-Newton point is projected onto the box,
+    :math:`\bar x = \Pi_{[l,u]}(x + t_0 d)` (clipping element by element), with :math:`t_0 = 1`
+    (:math:`t_0 = 1 / \lVert d \rVert` at the first iteration when some variable has an open
+    side, as L-BFGS-B does). The search runs along the segment from x to :math:`\bar x`, as
+    L-BFGS-B's does (from x to its subspace minimiser), which stays inside the box because the
+    box is convex:
+
+    .. math::
+
+        p = \bar x - x, \qquad x(t) = \Pi_{[l,u]}(x + t p),\ 0 < t \le t_{max},
+
+    the outer :math:`\Pi` removing only rounding, so every trial point is inside the box
+    exactly. (Searching along the projected path :math:`\Pi(x + t d)` instead was measured
+    10-20% behind L-BFGS-B in loss per iteration on the style objective; the segment is not.)
+    With :math:`\delta(t) = g^T (x(t) - x)`, a step is accepted when it satisfies
+
+    .. math::
+
+        f(x(t)) \le f(x) + c_1 \delta(t) \quad \text{(Armijo)}, \qquad
+        g(x(t))^T (x(t) - x) \ge c_2\, \delta(t) \quad \text{(weak Wolfe curvature)},
+
+    :math:`c_1 = 10^{-3}`, :math:`c_2 = 0.9` (scipy's). The first trial is t = 1. If Armijo
+    fails, t shrinks to the minimiser of the quadratic through f(x), δ and f(x(t)), kept within
+    [0.1 t, 0.5 t] (bisection once a lower end is known); if only the curvature fails, t grows
+    4x up to :math:`t_{max}` (1 when any bound is finite, the end of the segment, as in
+    L-BFGS-B; 1e10 otherwise), where an Armijo step is accepted. After `maxls` evaluations the
+    last Armijo step is taken if there is one; otherwise the memory is dropped and the
+    iteration retried from steepest descent, and if that fails too the run stops
+    (``"ABNORMAL: LINE SEARCH CANNOT MAKE PROGRESS"``). Like scipy's with ``factr = 0``, the
+    run also stops after an iteration that did not lower f
+    (``"CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH"``).
+
+    **Memory.** The pair (s, y) of the accepted step is kept only if
+    :math:`s^T y > \epsilon_{mach} \cdot (-\delta)` (L-BFGS-B's test), which keeps H_k
+    positive definite; the oldest of `maxcor` pairs is dropped.
+
+    Host traffic per evaluation: the trial point goes to `fun` as a float64 array and the
+    gradient comes back (one copy each way, under a millisecond at 512 px), plus a few scalars
+    (δ, g^T s, s^T y). Every vector operation is a compiled TensorFlow call.
+    """
+    n = x0.size
+    np_dtype = dtype.as_numpy_dtype
+    lo, hi = _bound_tensor(lower, dtype), _bound_tensor(upper, dtype)
+    finite_lower, finite_upper = np.isfinite(lower), np.isfinite(upper)
+    constrained = bool(np.any(finite_lower) or np.any(finite_upper))
+    boxed = bool(np.all(finite_lower) and np.all(finite_upper))
+    t_max = 1.0 if constrained else 1e10
+    maxfun = (max_iterations + 1) * (maxls + 1)
+    evaluations = 0
+
+    def evaluate(x: tf.Tensor) -> tuple[float, tf.Tensor, Any, np.ndarray]:
+        nonlocal evaluations
+        x_host = np.array(x, dtype=np.float64)  # our own copy: fun may keep it
+        if dtype != tf.float64:  # rounding the bounds to dtype may have crossed them
+            np.clip(x_host, lower, upper, out=x_host)
+        value, gradient, info = fun(x_host)
+        evaluations += 1
+        gradient = tf.constant(np.asarray(gradient, dtype=np_dtype).reshape(n))
+        return float(value), gradient, info, x_host
+
+    def line_search(x, f, g, p, t):
+        """The accepted (x, f, g, info, x_host, s, y, s^T y), or None."""
+        c1, c2 = _SUFFICIENT_DECREASE, _CURVATURE
+        best, t_low, t_high = None, 0.0, None
+        for _ in range(maxls):
+            x_t, decrease = _projected_trial(x, p, g, tf.constant(t, dtype), lo, hi)
+            decrease = float(decrease)  # delta(t) = g^T (x(t) - x)
+            if not decrease < 0:  # the step vanished in rounding
+                break
+            f_t, g_t, info, x_host = evaluate(x_t)
+            if not f_t <= f + c1 * decrease:  # Armijo fails (or f_t is NaN)
+                t_high = t
+                if best is not None:
+                    t = 0.5 * (t_low + t_high)
+                else:  # minimiser of the quadratic through f, delta (as slope) and f_t
+                    q = -decrease * t / (2.0 * (f_t - f - decrease))
+                    t = (
+                        min(max(q, _SHRINK_MIN * t), 0.5 * t)
+                        if math.isfinite(q)
+                        else _SHRINK_MIN * t
+                    )
+                continue
+            s, y, sy, gs = _curvature_pair(x_t, g_t, x, g)
+            best = (x_t, f_t, g_t, info, x_host, s, y, float(sy), decrease)
+            if float(gs) >= c2 * decrease or t >= t_max:
+                return best
+            t_low = t
+            t = 0.5 * (t_low + t_high) if t_high is not None else min(4.0 * t, t_max)
+        return best
+
+    x = tf.constant(x0, dtype)
+    f, g, info, x_host = evaluate(x)
+    yield 0, x_host.copy(), info
+    if max_iterations == 0:
+        return "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"
+    zeros = tf.zeros((n,), dtype)
+    pairs: collections.deque = collections.deque(maxlen=maxcor)  # (s, y, rho), oldest first
+    gamma = 1.0
+    iteration = 0
+    while True:
+        empty = maxcor - len(pairs)
+        s_pairs = (zeros,) * empty + tuple(p[0] for p in pairs)
+        y_pairs = (zeros,) * empty + tuple(p[1] for p in pairs)
+        rho = tf.constant([0.0] * empty + [p[2] for p in pairs], dtype)
+        d, slope, norm = _projected_direction(
+            x, g, lo, hi, s_pairs, y_pairs, rho, tf.constant(gamma, dtype)
+        )
+        slope = float(slope)
+        if slope == 0.0:  # P_F g = 0: a stationary point of the box problem
+            return "CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL"
+        t0 = 1.0 if pairs or boxed else min(1.0 / float(norm), t_max)
+        x_end, _ = _projected_trial(x, d, g, tf.constant(t0, dtype), lo, hi)  # Pi(x + t0 d)
+        found = line_search(x, f, g, x_end - x, 1.0)  # along the segment from x to x_end
+        if found is None:
+            if pairs:  # L-BFGS-B's recovery: forget the pairs, retry from steepest descent
+                pairs.clear()
+                gamma = 1.0
+                continue
+            return "ABNORMAL: LINE SEARCH CANNOT MAKE PROGRESS"
+        f_old = f
+        x, f, g, info, x_host, s, y, sy, decrease = found
+        if sy > np.finfo(np.float64).eps * -decrease:  # s^T y > 0: H stays positive definite
+            yy = float(_dot(y, y))
+            pairs.append((s, y, 1.0 / sy))
+            gamma = sy / yy
+        iteration += 1
+        yield iteration, x_host.copy(), info
+        if iteration >= max_iterations:
+            return "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"
+        if evaluations > maxfun:
+            return "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT"
+        if not f < f_old:  # L-BFGS-B's factr test with factr = 0: f no longer decreases
+            return "CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH"
