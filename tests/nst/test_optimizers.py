@@ -359,3 +359,13 @@ def test_tf_engine_matches_scipy_on_the_tiny_style_objective(
     assert ours[0] == theirs[0]
     assert ours[-1] <= 1.6 * theirs[-1]
     assert ours[0] / ours[-1] > 100
+
+
+def test_auto_is_the_tf_engine():
+    fun = _box_quadratic(20, seed=7)
+    runs = [_run(lbfgsb_iterations(fun, np.full(20, 0.5), 0.0, 1.0, max_iterations=8,
+                                   engine=engine)) for engine in ("auto", "tf")]  # fmt: skip
+    (auto_items, auto_message), (tf_items, tf_message) = runs
+    assert auto_message == tf_message and len(auto_items) == len(tf_items) == 9
+    for (_, x_a, _), (_, x_b, _) in zip(auto_items, tf_items, strict=True):
+        np.testing.assert_array_equal(x_a, x_b)
