@@ -11,10 +11,13 @@ One run measures, on the same synthetic VGG-19 weights, images and loss for ever
 5. (full mode) a 2048 px output in a fresh process.
 
 It writes the results as JSON (``<cache>/latest[-quick].json``) and the generated section of
-``BENCHMARKS.md`` (atomically; hand-written text outside the markers is kept).
+``BENCHMARKS.md`` (quick mode: ``<cache>/BENCHMARKS-quick.md``), atomically, after every stage;
+hand-written text outside the markers is kept. ``--keep-previous`` starts from the previous
+JSON, so stages can be rerun one at a time (each is dated in the output).
 
-Full mode: full-width weights, 256 and 512 px, memory at 512 and 1024 px, about 20 minutes
-on 2 cores. Quick mode: width_divisor 8, 64 and 128 px, a 100-step recipe, a few minutes.
+Full mode: full-width weights, 256 and 512 px, memory at 1024 and 512 px, about 20-30 minutes
+on 2 busy cores without the 2048 px stage (``--skip huge``), which adds about 5-10 minutes.
+Quick mode: width_divisor 8, 64 and 128 px, a 100-step recipe, a few minutes.
 Exit status 2 with one line on stderr for bad arguments.
 """
 
@@ -45,8 +48,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true",
                         help="narrow network (width/8), 64 and 128 px, few steps")  # fmt: skip
-    parser.add_argument("--output", type=Path, default=REPO_ROOT / "BENCHMARKS.md",
-                        help="Markdown file to update (default: BENCHMARKS.md)")  # fmt: skip
+    parser.add_argument("--output", type=Path, default=None,
+                        help="Markdown file to update (default: BENCHMARKS.md; quick mode: "
+                        "<cache>/BENCHMARKS-quick.md, so a quick look never replaces the "
+                        "full table)")  # fmt: skip
     parser.add_argument("--json", type=Path, default=None,
                         help="results JSON (default: <cache>/latest[-quick].json)")  # fmt: skip
     parser.add_argument("--sizes", type=int, nargs="+", default=None,
@@ -74,6 +79,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         parser.exit(2, f"benchmarks.run: unknown stage(s) in --skip: {', '.join(sorted(unknown))};"
                        f" use {', '.join(STAGES)}\n")  # fmt: skip
     args.skip = skip
+    if args.output is None:
+        from benchmarks.inputs import cache_dir
+
+        args.output = (
+            cache_dir() / "BENCHMARKS-quick.md" if args.quick else REPO_ROOT / "BENCHMARKS.md"
+        )
     if args.sizes is not None and min(args.sizes) < 32:
         parser.exit(2, "benchmarks.run: --sizes must be >= 32 px (VGG-19 must reach conv5)\n")
     if args.rounds is not None and args.rounds < 1:
