@@ -406,6 +406,56 @@ def _curvature_pair(x_new, g_new, x, g):
     return s, y, _dot(s, y), _dot(g_new, s)
 
 
+def _shrunk_step(t: float, f0: float, f_t: float, slope0: float, slope_t: float) -> float:
+    r"""The next trial step after x(t) failed the Armijo test, with no lower end bracketed yet.
+
+    Parameters
+    ----------
+    t : float
+        The failed step (> 0).
+    f0, f_t : float
+        :math:`\phi(0) = f(x)` and :math:`\phi(t) = f(x(t))`.
+    slope0, slope_t : float
+        :math:`\phi'(0)` (< 0) and :math:`\phi'(t)`, derivatives per unit t along the segment.
+
+    Returns
+    -------
+    t_new : float
+        In :math:`[0.1 t, 0.5 t]`.
+
+    Notes
+    -----
+    Moré and Thuente's rule for a step that raised f (their case 1). The quadratic through
+    :math:`\phi(0), \phi'(0), \phi(t)` has its minimiser at
+
+    .. math:: t_q = -\frac{\phi'(0)\, t^2}{2 (\phi(t) - \phi(0) - \phi'(0) t)},
+
+    the cubic through all four values at (Nocedal and Wright, eq. 3.59)
+
+    .. math::
+
+        t_c = t - t \frac{\phi'(t) + e_2 - e_1}{\phi'(t) - \phi'(0) + 2 e_2}, \quad
+        e_1 = \phi'(0) + \phi'(t) - 3 \frac{\phi(t) - \phi(0)}{t}, \quad
+        e_2 = \sqrt{e_1^2 - \phi'(0) \phi'(t)}.
+
+    The step is :math:`t_c` if it is nearer 0 than :math:`t_q`, else :math:`(t_c + t_q) / 2`,
+    clamped to :math:`[0.1 t, 0.5 t]` (0.1 t when a value or an interpolant is not finite).
+    """
+    low, high = _SHRINK_MIN * t, 0.5 * t
+    if not (math.isfinite(f_t) and math.isfinite(slope_t)):
+        return low
+    with np.errstate(all="ignore"):
+        t_q = -slope0 * t * t / (2.0 * (f_t - f0 - slope0 * t))
+        e1 = slope0 + slope_t - 3.0 * (f_t - f0) / t
+        disc = e1 * e1 - slope0 * slope_t
+        t_c = t_q
+        if disc >= 0:
+            e2 = math.sqrt(disc)
+            t_c = t - t * (slope_t + e2 - e1) / (slope_t - slope0 + 2.0 * e2)
+    new = t_c if abs(t_c) < abs(t_q) else t_c + 0.5 * (t_q - t_c)
+    return min(max(new, low), high) if math.isfinite(new) else low
+
+
 def _bound_tensor(bound: np.ndarray, dtype: tf.DType) -> tf.Tensor:
     """A () tensor when every element of `bound` is the same, else an (n,) one."""
     flat = np.asarray(bound, np.float64).ravel()
@@ -483,12 +533,12 @@ def tf_lbfgs_iterations(
         g(x(t))^T (x(t) - x) \ge c_2\, \delta(t) \quad \text{(weak Wolfe curvature)},
 
     :math:`c_1 = 10^{-3}`, :math:`c_2 = 0.9` (scipy's). The first trial is t = 1. If Armijo
-    fails, t shrinks to the minimiser of the quadratic through f(x), δ and f(x(t)), kept within
-    [0.1 t, 0.5 t] (bisection once a lower end is known); if only the curvature fails, t grows
-    4x up to :math:`t_{max}` (1 when any bound is finite, the end of the segment, as in
-    L-BFGS-B; 1e10 otherwise), where an Armijo step is accepted. After `maxls` evaluations the
-    last Armijo step is taken if there is one; otherwise the memory is dropped and the
-    iteration retried from steepest descent, and if that fails too the run stops
+    fails, t shrinks by Moré and Thuente's cubic/quadratic interpolation (`_shrunk_step`),
+    kept within [0.1 t, 0.5 t] (bisection once a lower end is known); if only the curvature
+    fails, t grows 4x up to :math:`t_{max}` (1 when any bound is finite, the end of the
+    segment, as in L-BFGS-B; 1e10 otherwise), where an Armijo step is accepted. After `maxls`
+    evaluations the last Armijo step is taken if there is one; otherwise the memory is dropped
+    and the iteration retried from steepest descent, and if that fails too the run stops
     (``"ABNORMAL: LINE SEARCH CANNOT MAKE PROGRESS"``). Like scipy's with ``factr = 0``, the
     run also stops after an iteration that did not lower f
     (``"CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH"``).
@@ -535,13 +585,9 @@ def tf_lbfgs_iterations(
                 t_high = t
                 if best is not None:
                     t = 0.5 * (t_low + t_high)
-                else:  # minimiser of the quadratic through f, delta (as slope) and f_t
-                    q = -decrease * t / (2.0 * (f_t - f - decrease))
-                    t = (
-                        min(max(q, _SHRINK_MIN * t), 0.5 * t)
-                        if math.isfinite(q)
-                        else _SHRINK_MIN * t
-                    )
+                else:  # interpolate f along the segment (Moré and Thuente's rule)
+                    _, _, _, gs = _curvature_pair(x_t, g_t, x, g)  # g(x(t))^T (x(t) - x)
+                    t = _shrunk_step(t, f, f_t, decrease / t, float(gs) / t)
                 continue
             s, y, sy, gs = _curvature_pair(x_t, g_t, x, g)
             best = (x_t, f_t, g_t, info, x_host, s, y, float(sy), decrease)
