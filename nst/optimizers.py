@@ -14,9 +14,11 @@ Three engines, one interface (same arguments, yields and return messages; tested
 - ``"tf"`` (`tf_lbfgs_iterations`, what ``"auto"`` picks): a projected L-BFGS whose vector work
   (two-loop recursion, projection, line-search products, curvature pairs) runs in compiled
   TensorFlow; the host sees only the iterate handed to `fun`, its gradient and a few scalars.
-  Measured at 256 px on the full-width network (2 cores, shared): 36-48 ms per evaluation on
-  top of a 1.2-1.5 s step (3-4.5 %), against 250-330 ms (18-23 %) for scipy, with the same
-  loss after the same number of iterations (50 iterations: 0.2 % lower; 15: 1.9 % higher).
+  Measured through `nst.stylize` on the full-width synthetic network (2 shared cores): per
+  evaluation 16-48 ms at 256 px (2.9-4.5 % of the step) and 51-63 ms at 512 px (2.1-3.2 %),
+  against scipy's 220-330 ms (18-29 %) and 180-270 ms (7-11 %). Loss per iteration: the first
+  ten iterates give L-BFGS-B's losses to 3-4 digits with the same evaluation counts; after
+  12-50 iterations the losses differ by -2.7 % to +1.1 %.
 - ``"setulb"``: scipy's L-BFGS-B (Byrd, Lu, Nocedal, Zhu), a plain generator around scipy's
   reverse-communication routine ``scipy.optimize._lbfgsb.setulb`` (exactly the loop
   `scipy.optimize.minimize` runs), with the bounds set up in vectorised numpy. No thread, and
@@ -152,7 +154,7 @@ def lbfgsb_iterations(
     engine : {"auto", "tf", "setulb", "minimize"}
         The projected L-BFGS in TensorFlow (`tf_lbfgs_iterations`) or scipy's L-BFGS-B driven
         one of two ways (module docstring). ``"auto"`` is ``"tf"``: measured as good in loss
-        per iteration and 5-7x cheaper per evaluation.
+        per iteration and 4-13x cheaper per evaluation.
 
     Yields
     ------
