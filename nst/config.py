@@ -105,6 +105,25 @@ class StylizeConfig:
         One weight per style image (>= 0, normalised to sum 1); None: equal weights.
     seed : int
         Seeds the noise of the initial image (the only randomness in a run).
+    preserve_colors : {"luminance", "histogram"} or None
+        Keep the content's colours (`nst.color`, `nst.pipeline`): stylise the luminance only
+        and put the content's chroma back (YIQ), or recolour the style images to the content's
+        colour mean and covariance first. None: off.
+    style_scale : float
+        Style images are resized to ``style_scale`` times the output's longer side (> 0;
+        default 1). 0.5 makes every brush stroke twice as large relative to the output: a
+        relu4_1 unit (receptive field 68 px) then covers 136 px of the original style image.
+    scales : "auto" or sequence of int or None
+        Coarse-to-fine: the stages' longer sides, ending at the output size
+        (`nst.multiscale.plan_scales`; "auto" halves the size down to >= 256). None: one size.
+    scale_iterations : sequence of int or None
+        Iterations of each coarse-to-fine stage (default: `iterations` at every stage).
+    style_masks : sequence of (path, (H, W) array or None) or None
+        One mask per style image (white/1 = that style applies; None = the whole image); the
+        guided Grams of `nst.masks`. None: no masks.
+    style_layer_weight_exp : float
+        The i-th style layer's weight (shallow to deep) is multiplied by this ** i, keeping
+        their sum (`nst.layer_weights`, neural-style's ``--style-layer-weight-exp``; default 1).
     """
 
     preset: str | Preset | None = None
@@ -132,6 +151,12 @@ class StylizeConfig:
     init_noise: float | None = None
     style_blend: Sequence[float] | None = None
     seed: int = 0
+    preserve_colors: str | None = None
+    style_scale: float = 1.0
+    scales: str | Sequence[int] | None = None
+    scale_iterations: Sequence[int] | None = None
+    style_masks: Sequence[Any] | None = None
+    style_layer_weight_exp: float = 1.0
 
 
 def _from_preset(preset: Preset) -> dict[str, Any]:
@@ -331,4 +356,39 @@ def resolve_config(
             )
         v["style_blend"] = tuple(blend)
     v["seed"] = _integer(v["seed"], "seed", minimum=0)
+    _check_beyond(v)
     return StylizeConfig(**v)
+
+
+PRESERVE_COLORS = ("luminance", "histogram")
+
+
+def _check_beyond(v: dict[str, Any]) -> None:
+    """Check (and normalise in place) the issue-6 fields: colours, style scale, scales, masks."""
+    if v["preserve_colors"] is not None:
+        v["preserve_colors"] = _choice(v["preserve_colors"], "preserve_colors", PRESERVE_COLORS)
+    v["style_scale"] = _number(v["style_scale"], "style_scale", minimum=0.0, strict=True)
+    v["style_layer_weight_exp"] = _number(
+        v["style_layer_weight_exp"], "style_layer_weight_exp", minimum=0.0, strict=True
+    )
+    scales = v["scales"]
+    if scales is not None and not (isinstance(scales, str) and scales == "auto"):
+        if isinstance(scales, str) or not isinstance(scales, Sequence) or not scales:
+            raise ValueError(f"scales must be 'auto' or a list of sizes in pixels, got {scales!r}")
+        v["scales"] = tuple(_integer(s, "scales", minimum=1) for s in scales)
+        if any(b <= a for a, b in zip(v["scales"][:-1], v["scales"][1:], strict=True)):
+            raise ValueError(f"scales must be strictly increasing, got {list(scales)!r}")
+    if v["scale_iterations"] is not None:
+        if v["scales"] is None:
+            raise ValueError("scale_iterations needs scales (coarse-to-fine); give scales too")
+        v["scale_iterations"] = tuple(
+            _integer(i, "scale_iterations", minimum=0) for i in v["scale_iterations"]
+        )
+    masks = v["style_masks"]
+    if masks is not None:
+        if isinstance(masks, (str, os.PathLike, np.ndarray)) or not isinstance(masks, Sequence):
+            raise ValueError(
+                "style_masks must be a list with one mask (path, (H, W) array or None) per "
+                f"style image, got {type(masks).__name__}"
+            )
+        v["style_masks"] = tuple(masks)

@@ -56,6 +56,11 @@ class Objective:
         The largest value of z (255 or 1); see the module docstring.
     tv_pixel_scale : float
         TV is computed on ``tv_pixel_scale * image_0_255``.
+    style_masks : sequence of ((H, W) array or None), optional
+        One mask per style image at the content's size (None = the whole image). Given, each
+        style has its own target and its term is taken on guided Grams (`nst.masks`):
+        ``style/l`` = beta w_l sum_k omega_k E(G_k,l, A_k,l), omega from
+        `nst.masks.region_weights` (the blend weights times the masks' areas).
 
     Attributes
     ----------
@@ -65,7 +70,8 @@ class Objective:
     content_targets : dict of str to (1, H_l, W_l, C_l) tf.Tensor
         P_l.
     style_targets : dict of str to (C_l, C_l) tf.Tensor
-        The blended per-position Grams :math:`\hat A_l`.
+        The blended per-position Grams :math:`\hat A_l` (with `style_masks`: a list of each
+        style image's own target per layer).
 
     Notes
     -----
@@ -92,6 +98,7 @@ class Objective:
         tv_kind: str,
         pixel_range: float,
         tv_pixel_scale: float,
+        style_masks: Sequence | None = None,
     ):
         self.net = net
         self.content_layers = dict(content_layers)
@@ -110,6 +117,12 @@ class Objective:
         self.shape = tuple(content.shape)  # (1, H, W, 3)
         self._layers = list(dict.fromkeys([*self.content_layers, *self.style_layers]))
         styles = tuple(tf.convert_to_tensor(s, tf.float32) for s in styles)
+        self._masks = None  # guided Grams: (omega_k, [{layer: (H_l, W_l) mask} or None])
+        if style_masks is not None:
+            from nst.masks import masks_by_layer, region_weights
+
+            omega = region_weights(style_masks, blend)
+            self._masks = (omega, masks_by_layer(net, style_masks, list(self.style_layers)))
         self.content_targets, self.style_targets = self._targets(
             content, styles, tuple(float(b) for b in blend)
         )
@@ -132,6 +145,7 @@ class Objective:
         """P_l and the blended style targets, computed in one compiled call."""
         content_layers = list(self.content_layers) if self.weights[0] > 0 else []
         style_layers = list(self.style_layers) if self.weights[1] > 0 else []
+        guided = self._masks is not None
 
         @tf.function(autograph=False)
         def targets(content, styles):
@@ -143,6 +157,9 @@ class Objective:
                 for b, style in zip(blend, styles, strict=True):
                     features = self.net(style - self.mean, style_layers)
                     for name in style_layers:
+                        if guided:  # each style keeps its own A_k / M_k
+                            a.setdefault(name, []).append(style_target(features[name])[0])
+                            continue
                         term = b * style_target(features[name])[0]  # b_k A_k / M_k, (C, C)
                         a[name] = term if name not in a else a[name] + term
             return p, a
@@ -167,8 +184,7 @@ class Objective:
         ]  # fmt: skip
         positions = self.shape[1] * self.shape[2]  # M_img, for the keras-example convention
         style_terms = [
-            beta * w * style_loss(features[name], self.style_targets[name],
-                                  convention=style_convention, image_positions=positions)
+            beta * w * self._style_term(name, features[name], style_convention, positions)
             if beta > 0 and w > 0 else zero
             for name, w in self.style_layers.items()
         ]  # fmt: skip
@@ -180,6 +196,18 @@ class Objective:
         style = tf.add_n([zero, *style_terms])
         total = content + style + tv
         return tf.stack([total, content, style, tv, *content_terms, *style_terms])
+
+    def _style_term(self, name: str, features, convention: str, positions: int) -> tf.Tensor:
+        """E(F_l, A_l) in the convention; with masks, the guided sum over the styles."""
+        if self._masks is None:
+            return style_loss(features, self.style_targets[name], convention=convention,
+                              image_positions=positions)  # fmt: skip
+        from nst.masks import guided_style_loss
+
+        omega, masks = self._masks
+        layer_masks = [None if m is None else m[name] for m in masks]
+        return guided_style_loss(features, self.style_targets[name], layer_masks, omega,
+                                 convention=convention, image_positions=positions)  # fmt: skip
 
     def _needed(self, name: str) -> bool:
         alpha, beta, _ = self.weights

@@ -32,6 +32,7 @@ import tensorflow as tf
 
 from nst.config import INIT_MODES, StylizeConfig, resolve_config
 from nst.images import load_image, resize_image
+from nst.layer_weights import style_layer_weights
 from nst.objective import Objective
 from nst.optimizers import adam_update, lbfgsb_iterations
 
@@ -254,7 +255,10 @@ def stylize(
         ``epsilon``, ``maxcor``, ``maxls``, ``content_layers``, ``style_layers``,
         ``content_weight``, ``style_weight``, ``tv_weight``, ``content_convention``,
         ``style_convention``, ``tv_kind``, ``pixel_range``, ``tv_pixel_scale``, ``preset``,
-        ``size``, ``pooling``, ``init``, ``init_noise``, ``style_blend``, ``seed``.
+        ``size``, ``pooling``, ``init``, ``init_noise``, ``style_blend``, ``seed``, and the
+        options beyond Gatys: ``preserve_colors``, ``style_scale``, ``scales``,
+        ``scale_iterations``, ``style_masks``, ``style_layer_weight_exp`` (see
+        `StylizeConfig`; ``preserve_colors`` and ``scales`` run through `nst.pipeline`).
 
     Returns
     -------
@@ -302,6 +306,10 @@ def stylize(
     from vgg_mat.network import VGG19_LAYER_NAMES
 
     config = resolve_config(config, layer_names=VGG19_LAYER_NAMES, **overrides)
+    if config.preserve_colors is not None or config.scales is not None:
+        from nst.pipeline import stylize_with_options
+
+        return stylize_with_options(content, style, weights=weights, config=config)
     styles = _styles(style)
     uses_style = config.style_weight > 0 and any(w > 0 for w in config.style_layers.values())
     if uses_style and not styles:
@@ -323,7 +331,9 @@ def stylize(
     if config.size is not None:
         content_image = resize_image(content_image, config.size)
     longer = max(content_image.shape[:2])
-    style_images = [resize_image(s, longer) for s in style_images]
+    style_side = max(1, round(longer * config.style_scale))  # style_scale x output's side
+    style_images = [resize_image(s, style_side) for s in style_images]
+    masks = _masks(config, len(styles), content_image.shape[:2]) if uses_style else None
     _check_layers_fit(net, config, content_image.shape[:2], "the content image")
     if uses_style:
         for i, s in enumerate(style_images):
@@ -334,10 +344,31 @@ def stylize(
     init = initial_image(
         config.init, content_image, style_images, mean, noise=config.init_noise, seed=config.seed
     )
-    return _run(net, config, content_image, style_images if uses_style else [], blend, init)
+    return _run(net, config, content_image, style_images if uses_style else [], blend, init, masks)
 
 
-def _run(net, config, content, styles, blend, init) -> Iterator[Step]:
+def _masks(config: StylizeConfig, count: int, size: tuple[int, int]) -> list | None:
+    """The style masks at the content's size (None: no masks, or every mask is None)."""
+    from nst.masks import load_mask, region_weights
+
+    if config.style_masks is None:
+        return None
+    if len(config.style_masks) != count:
+        raise ValueError(
+            f"style_masks has {len(config.style_masks)} mask(s) for {count} style image(s); "
+            "give one mask (or None) per style image"
+        )
+    masks = [
+        None if m is None else load_mask(m, size=size, argument=f"style_masks[{i}]")
+        for i, m in enumerate(config.style_masks)
+    ]
+    if all(m is None for m in masks):
+        return None
+    region_weights(masks, config.style_blend or [1.0] * count)  # ValueError if none applies
+    return masks
+
+
+def _run(net, config, content, styles, blend, init, masks=None) -> Iterator[Step]:
     """The generator behind `stylize` (all checks done)."""
     start = time.perf_counter()
     objective = Objective(
@@ -347,7 +378,7 @@ def _run(net, config, content, styles, blend, init) -> Iterator[Step]:
         blend=blend[: len(styles)],
         mean=net.weights.mean_rgb,
         content_layers=config.content_layers,
-        style_layers=config.style_layers,
+        style_layers=style_layer_weights(config.style_layers, config.style_layer_weight_exp),
         content_weight=config.content_weight,
         style_weight=config.style_weight,
         tv_weight=config.tv_weight,
@@ -356,6 +387,7 @@ def _run(net, config, content, styles, blend, init) -> Iterator[Step]:
         tv_kind=config.tv_kind,
         pixel_range=config.pixel_range,
         tv_pixel_scale=config.tv_pixel_scale,
+        style_masks=masks,
     )
     to_pixels = 255.0 / config.pixel_range
     z0 = (init * np.float32(config.pixel_range / 255.0))[np.newaxis]  # (1, H, W, 3)
