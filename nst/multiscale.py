@@ -33,7 +33,7 @@ import gc
 import os
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,7 @@ from nst.optimize import Step
 __all__ = [
     "ScaleStep",
     "balance_weights",
+    "expected_steps",
     "plan_scales",
     "stage_sizes",
     "stylize_coarse_to_fine",
@@ -208,6 +209,50 @@ def balance_weights(net, config, stage: tuple[int, int], final: tuple[int, int])
     return {"content_layers": content, "style_layers": style, "tv_weight": tv}
 
 
+def _schedule(config, height, width, scales, scale_iterations, min_size):
+    """The stages' (height, width) and iteration counts; ValueError for a bad plan."""
+    final_side = config.size if config.size is not None else max(height, width)
+    if config.size is None and not isinstance(scales, str) and scales:
+        final_side = int(list(scales)[-1])  # no size: the plan's last entry is the output's
+    plan = plan_scales(final_side, scales, min_size=min_size)
+    if scale_iterations is None:
+        return stage_sizes(height, width, plan), [config.iterations] * len(plan)
+    iterations = list(scale_iterations)
+    if len(iterations) != len(plan) or any(
+        isinstance(i, bool) or not isinstance(i, (int, np.integer)) or i < 0 for i in iterations
+    ):
+        raise ValueError(
+            f"scale_iterations must hold one integer >= 0 per stage ({len(plan)} stages: "
+            f"{', '.join(map(str, plan))}), got {list(scale_iterations)!r}"
+        )
+    return stage_sizes(height, width, plan), iterations
+
+
+def expected_steps(config, height: int, width: int, *, min_size: int = 256) -> int:
+    """How many Steps a run of `config` on a ``height x width`` content yields (at most).
+
+    Parameters
+    ----------
+    config : StylizeConfig
+        Resolved.
+    height, width : int
+        The content image's size before any resizing.
+    min_size : int
+        As in `plan_scales` (for ``scales="auto"``).
+
+    Returns
+    -------
+    int
+        ``iterations + 1`` for a single-scale run; the sum of ``iterations_k + 1`` over the
+        stages with ``scales`` (L-BFGS-B may stop a stage early, yielding fewer).
+    """
+    if config.scales is None:
+        return config.iterations + 1
+    _, iterations = _schedule(config, height, width, config.scales, config.scale_iterations,
+                              min_size)  # fmt: skip
+    return sum(i + 1 for i in iterations)
+
+
 def _vgg(weights: Any, pooling: str):
     """A `vgg_mat.VGG` from a VGG, VGGWeights or .mat path (loaded once for every stage)."""
     from vgg_mat.matfile import load
@@ -237,7 +282,7 @@ def stylize_coarse_to_fine(
     *,
     weights: Any,
     config=None,
-    scales: Sequence[int] | str = "auto",
+    scales: Sequence[int] | str | None = None,
     scale_iterations: Sequence[int] | None = None,
     min_size: int = 256,
     **overrides: Any,
@@ -248,10 +293,12 @@ def stylize_coarse_to_fine(
     ----------
     content, style, weights, config, **overrides
         As in `nst.stylize` (``size`` is the final longer side; None: the content's own).
-    scales : sequence of int or "auto"
-        The stages' longer sides, see `plan_scales`.
+    scales : sequence of int or "auto", optional
+        The stages' longer sides, see `plan_scales`; default: the config's ``scales``, else
+        ``"auto"``.
     scale_iterations : sequence of int, optional
-        Iterations of each stage (one per stage); default: ``iterations`` at every stage.
+        Iterations of each stage (one per stage); default: the config's
+        ``scale_iterations``, else ``iterations`` at every stage.
     min_size : int
         Smallest stage of an ``"auto"`` plan.
 
@@ -283,6 +330,10 @@ def stylize_coarse_to_fine(
     from vgg_mat.network import VGG19_LAYER_NAMES
 
     config = resolve_config(config, layer_names=VGG19_LAYER_NAMES, **overrides)
+    if scales is None:
+        scales = config.scales if config.scales is not None else "auto"
+    if scale_iterations is None:
+        scale_iterations = config.scale_iterations
     if isinstance(content, (str, os.PathLike)):
         if not os.path.isfile(content):
             raise ValueError(f"content: no image file at {str(content)!r}; check the path")
@@ -291,22 +342,7 @@ def stylize_coarse_to_fine(
     if content.ndim != 3 or content.shape[2] != 3:
         raise ValueError(f"content must be an (H, W, 3) RGB image, got shape {content.shape}")
     h, w = content.shape[:2]
-    final_side = config.size if config.size is not None else max(h, w)
-    if config.size is None and not isinstance(scales, str):
-        final_side = int(list(scales)[-1]) if len(list(scales)) else final_side
-    plan = plan_scales(final_side, scales, min_size=min_size)
-    sizes = stage_sizes(h, w, plan)
-    if scale_iterations is None:
-        iterations = [config.iterations] * len(plan)
-    else:
-        iterations = list(scale_iterations)
-        if len(iterations) != len(plan) or any(
-            isinstance(i, bool) or not isinstance(i, (int, np.integer)) or i < 0 for i in iterations
-        ):
-            raise ValueError(
-                f"scale_iterations must hold one integer >= 0 per stage ({len(plan)} stages: "
-                f"{', '.join(map(str, plan))}), got {scale_iterations!r}"
-            )
+    sizes, iterations = _schedule(config, h, w, scales, scale_iterations, min_size)
     net = _vgg(weights, config.pooling)
     layers = [*config.content_layers, *config.style_layers]
     for size in sizes:
@@ -317,32 +353,28 @@ def stylize_coarse_to_fine(
                 f"the stage of {size[0]}x{size[1]} pixels is too small to reach layer(s) "
                 f"{', '.join(unreachable)}; start the scales higher or use shallower layers"
             )
-    stage_fields = {f.name for f in fields(type(config))}
-    first = _stage(stylize, content, style, net, config, sizes, 0, iterations, None, stage_fields)
-    return _run(stylize, content, style, net, config, sizes, iterations, first, stage_fields)
+    first = _stage(stylize, content, style, net, config, sizes, 0, iterations, None)
+    return _run(stylize, content, style, net, config, sizes, iterations, first)
 
 
-def _stage(stylize, content, style, net, config, sizes, k, iterations, previous, stage_fields):
+def _stage(stylize, content, style, net, config, sizes, k, iterations, previous):
     """Start stage k's `nst.stylize` generator (validated at once)."""
     settings = balance_weights(net, config, sizes[k], sizes[-1])
     settings.update(size=max(sizes[k]), iterations=int(iterations[k]))
     if previous is not None:
         settings["init"] = resize_image(previous, sizes[k])  # x_0^(k) = upsample(x^(k-1))
-    if "scales" in stage_fields:
-        settings["scales"] = None  # each stage is a single-scale run
+    settings.update(scales=None, scale_iterations=None)  # each stage is a single-scale run
     return stylize(content, style, weights=net, config=replace(config, **settings))
 
 
-def _run(stylize, content, style, net, config, sizes, iterations, first, stage_fields):
+def _run(stylize, content, style, net, config, sizes, iterations, first):
     """The generator behind `stylize_coarse_to_fine`."""
     start = time.perf_counter()
     steps, first = first, None  # no second reference to stage 0's run may outlive it
     previous = None
     for k, size in enumerate(sizes):
         if k > 0:
-            steps = _stage(
-                stylize, content, style, net, config, sizes, k, iterations, previous, stage_fields
-            )
+            steps = _stage(stylize, content, style, net, config, sizes, k, iterations, previous)
         last = None
         for step in steps:
             last = step

@@ -202,3 +202,18 @@ def test_coarse_to_fine_errors(tiny_weights, content64, style32):
         stylize_coarse_to_fine(content64, style32, weights=tiny_weights, scales=(32, 48), size=64)
     with pytest.raises(ValueError, match="unknown setting"):
         stylize_coarse_to_fine(content64, style32, weights=tiny_weights, colour=1)
+
+
+def test_expected_steps_counts_what_a_run_yields(tiny_weights, content64, style32):
+    from nst.multiscale import expected_steps
+
+    single = resolve_config(iterations=7)
+    assert expected_steps(single, 64, 64) == 8
+    staged = resolve_config(
+        iterations=3, scales=(32, 64), scale_iterations=(4, 2), optimizer="adam"
+    )
+    assert expected_steps(staged, 64, 64) == 5 + 3
+    steps = list(stylize(content64, style32, weights=tiny_weights, config=staged))
+    assert len(steps) == 8
+    auto = resolve_config(iterations=10, scales="auto", size=1024)
+    assert expected_steps(auto, 300, 400) == 3 * 11  # 256, 512, 1024
