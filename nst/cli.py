@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import math
 import os
 import re
@@ -129,6 +130,23 @@ def _layers(text: str) -> tuple[str, ...] | dict[str, float]:
     return layers
 
 
+def _scales(text: str) -> str | tuple[int, ...]:
+    """``auto`` or ``256,512,1024``: the coarse-to-fine stages' longer sides."""
+    if text.strip() == "auto":
+        return "auto"
+    return tuple(_integer(1)(item.strip()) for item in text.split(","))
+
+
+def _integers(text: str) -> tuple[int, ...]:
+    """``300,200,100``: integers >= 0."""
+    return tuple(_integer(0)(item.strip()) for item in text.split(","))
+
+
+def _mask(text: str) -> str | None:
+    """A mask image path, or ``none`` (None: the style applies everywhere)."""
+    return None if text.strip().lower() == "none" else text
+
+
 def _blend(text: str) -> tuple[float, ...]:
     """``0.7,0.3``: one weight >= 0 per style image, positive sum."""
     weights = tuple(_number()(item.strip()) for item in text.split(","))
@@ -170,7 +188,9 @@ class Option:
     image : bool
         The value may be the path of an image (or a list of them): it is read before any
         heavy work (one-line error if unusable) and no output may overwrite it. Words in
-        `INIT_MODES` are not paths.
+        `INIT_MODES` are not paths, and neither is None (e.g. ``--style-mask none``).
+    repeat : bool
+        The flag may be given several times; the field gets the list of values in order.
     """
 
     flag: str
@@ -179,6 +199,7 @@ class Option:
     help: str
     metavar: str | None = None
     image: bool = False
+    repeat: bool = False
 
 
 #: `nst.config.INIT_MODES`, repeated here so that --init is checked before TensorFlow is
@@ -237,13 +258,62 @@ LAYER = Option(
     "LAYER",
 )
 
+PRESERVE_COLORS = Option(
+    "--preserve-colors",
+    "preserve_colors",
+    str,
+    "keep the content's colours: stylise the luminance only, or match the style's colour "
+    "histogram (mean, covariance) to the content's first",
+    "{luminance,histogram}",
+)
+STYLE_SCALE = Option(
+    "--style-scale",
+    "style_scale",
+    _number(positive=True),
+    "style images resized to this times the output's longer side (0.5: strokes twice as large)",
+    "S",
+)
+SCALES = Option(
+    "--scales",
+    "scales",
+    _scales,
+    "coarse-to-fine: longer sides of the stages, ending at the output size, or 'auto' (halve "
+    "the size down to >= 256)",
+    "auto|N1,N2,...",
+)
+SCALE_ITERATIONS = Option(
+    "--scale-iterations",
+    "scale_iterations",
+    _integers,
+    "iterations of each --scales stage; without it, --iterations at every stage",
+    "N1,N2,...",
+)
+STYLE_MASK = Option(
+    "--style-mask",
+    "style_masks",
+    _mask,
+    "once per style image, in order: a mask image (white = this style applies) or 'none' "
+    "(everywhere)",
+    "PATH|none",
+    image=True,
+    repeat=True,
+)
+STYLE_LAYER_WEIGHT_EXP = Option(
+    "--style-layer-weight-exp",
+    "style_layer_weight_exp",
+    _number(positive=True),
+    "style layer i (shallow to deep) weighted by E**i, sum kept (neural-style's option)",
+    "E",
+)
+
 STYLIZE_OPTIONS: tuple[Option, ...] = (
     PRESET, SIZE, ITERATIONS, OPTIMIZER, LEARNING_RATE, CONTENT_WEIGHT, STYLE_WEIGHT, TV_WEIGHT,
     CONTENT_LAYERS, STYLE_LAYERS, STYLE_BLEND, INIT, POOLING, SEED,
+    PRESERVE_COLORS, STYLE_SCALE, SCALES, SCALE_ITERATIONS, STYLE_MASK, STYLE_LAYER_WEIGHT_EXP,
 )  # fmt: skip
 TEXTURE_OPTIONS: tuple[Option, ...] = (
     PRESET, SIZE, ITERATIONS, OPTIMIZER, LEARNING_RATE, STYLE_WEIGHT, TV_WEIGHT, STYLE_LAYERS,
-    INIT, POOLING, SEED,
+    INIT, POOLING, SEED, STYLE_SCALE, SCALES, SCALE_ITERATIONS, STYLE_LAYER_WEIGHT_EXP,
 )  # fmt: skip
 RECONSTRUCT_OPTIONS: tuple[Option, ...] = (
     PRESET, LAYER, SIZE, ITERATIONS, OPTIMIZER, LEARNING_RATE, CONTENT_WEIGHT, TV_WEIGHT, INIT,
@@ -318,6 +388,7 @@ def _add_options(parser: argparse.ArgumentParser, options: Sequence[Option], **d
             action = group.add_argument(
                 option.flag,
                 dest=option.field,
+                action="append" if option.repeat else "store",
                 type=option.parse,
                 default=default,
                 metavar=option.metavar,
@@ -658,7 +729,7 @@ def _run(job: Job, args: argparse.Namespace, weights_path: Path | None) -> int:
         value = job.overrides[option.field]
         paths = []
         for item in value if isinstance(value, (list, tuple)) else [value]:
-            if isinstance(item, str) and item in INIT_MODES:
+            if item is None or (isinstance(item, str) and item in INIT_MODES):
                 paths.append(item)
                 continue
             path = Path(item).expanduser()
@@ -674,6 +745,12 @@ def _run(job: Job, args: argparse.Namespace, weights_path: Path | None) -> int:
             f"--style-blend has {len(blend)} weight(s) for {len(styles)} style image(s); "
             "give one weight per style image"
         )
+    masks = job.overrides.get("style_masks")
+    if masks is not None and len(masks) != len(styles):
+        raise UsageError(
+            f"--style-mask given {len(masks)} time(s) for {len(styles)} style image(s); give "
+            "one per style image, in order ('none' for the whole image)"
+        )
     out = _check_output(args.output, inputs, snapshots=args.save_every is not None)
 
     # 2. names (TensorFlow is imported here), then the weights
@@ -681,6 +758,7 @@ def _run(job: Job, args: argparse.Namespace, weights_path: Path | None) -> int:
     _select_device(args.device)
     from nst import optimize
     from nst.config import StylizeConfig, resolve_config
+    from nst.multiscale import expected_steps
 
     config = resolve_config(StylizeConfig(), **job.overrides)  # ValueError: unknown name, ...
     weights = _load_weights(weights_path)
@@ -741,14 +819,17 @@ def _run(job: Job, args: argparse.Namespace, weights_path: Path | None) -> int:
         label["Description"] = f"nst {job.command} with VGG-19 weights ({weights.checksum})"
 
     snapshots: list[str] = []
+    total = expected_steps(config, *content.shape[:2])  # steps of every --scales stage
+    counter = itertools.count()  # steps seen: numbers the snapshots across --scales stages
 
     def snapshot(step) -> None:
-        if args.save_every and step.iteration and step.iteration % args.save_every == 0:
-            path = _snapshot_path(out, step.iteration, config.iterations)
+        number = next(counter) if config.scales is not None else step.iteration
+        if args.save_every and number and number % args.save_every == 0:
+            path = _snapshot_path(out, number, total - 1)
             save_labelled_image(path, step.image, _stamp(label, step))
             snapshots.append(str(path.resolve()))
 
-    bar = ProgressBar(config.iterations + 1, job.command, quiet=args.quiet)
+    bar = ProgressBar(total, job.command, quiet=args.quiet)
     outcome = follow(steps, bar, snapshot)
     with _no_interrupts():
         _finish(outcome, record, out, label, args.plot, weights, started)
