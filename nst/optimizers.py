@@ -18,7 +18,7 @@ Three engines, one interface (same arguments, yields and return messages; tested
   evaluation 16-48 ms at 256 px (2.9-4.5 % of the step) and 51-63 ms at 512 px (2.1-3.2 %),
   against scipy's 220-330 ms (18-29 %) and 180-270 ms (7-11 %). Loss per iteration: the first
   ten iterates give L-BFGS-B's losses to 3-4 digits with the same evaluation counts; after
-  12-50 iterations the losses differ by -2.7 % to +1.1 %.
+  12-30 iterations the losses differ by -2.7 % to +1.1 %.
 - ``"setulb"``: scipy's L-BFGS-B (Byrd, Lu, Nocedal, Zhu), a plain generator around scipy's
   reverse-communication routine ``scipy.optimize._lbfgsb.setulb`` (exactly the loop
   `scipy.optimize.minimize` runs), with the bounds set up in vectorised numpy. No thread, and
