@@ -24,7 +24,7 @@ features per position) gives the same weighted loss:
   :math:`L^{2-p}` (sums) or :math:`L^{-p}` (means); gamma is multiplied by the inverse growth.
 
 Without the rule, a Gatys-convention run at 1024 px weighs content 16 times more against style
-than the same settings at 256 px. Lesson L9.
+than the same settings at 256 px. Documented with figures in docs/beyond-gatys.md.
 """
 
 from __future__ import annotations
