@@ -2,8 +2,9 @@
 
 A field left at None means "take it from the preset, else from `DEFAULTS`". `resolve_config`
 fills those in and checks every value, so a resolved config is complete, validated and
-serialisable (``dataclasses.asdict``; an `init` image array is the one exception): it is what the
-CLI prints and what the run manifest records. Variants come from ``dataclasses.replace``.
+serialisable (``dataclasses.asdict``; image arrays given as `init` or in `style_masks` are the
+exceptions): it is what the CLI prints and what the run manifest records. Variants come from
+``dataclasses.replace``.
 
 Precedence, highest first: an explicit field (or keyword of `nst.stylize`), the preset
 (`nst.presets`), `DEFAULTS`.
