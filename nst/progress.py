@@ -32,6 +32,12 @@ class LossRecord:
     elapsed: float
 
 
+def _pixels(step: Any) -> int:
+    """H * W of a step's image (0 for a step without one)."""
+    image = getattr(step, "image", None)
+    return 0 if image is None else int(image.shape[0] * image.shape[1])
+
+
 @dataclass
 class RunHistory:
     """Losses and timings of every step seen, the best step and the last one.
@@ -41,7 +47,10 @@ class RunHistory:
     records : list of LossRecord
         One per step, in order.
     best : Step or None
-        The step with the lowest finite ``losses["total"]`` so far (the earliest on ties).
+        The step with the lowest finite ``losses["total"]`` among the steps of the largest
+        image seen so far (the earliest on ties). In a coarse-to-fine run a later, larger stage
+        always replaces a smaller one's best: the output must have the requested size, and
+        losses of stages at different sizes are not comparable.
     last : Step or None
         The latest step.
     """
@@ -54,9 +63,11 @@ class RunHistory:
         """Record a `nst.Step` (keeps its image only while it is the best or the last)."""
         self.records.append(LossRecord(step.iteration, dict(step.losses), float(step.elapsed)))
         total = step.losses.get("total", math.nan)
-        best_total = self.best.losses["total"] if self.best is not None else math.inf
-        if math.isfinite(total) and total < best_total:
-            self.best = step
+        if math.isfinite(total):
+            best = self.best
+            # compare (image size, -total): a larger stage wins, then the lower loss
+            if best is None or (_pixels(step), -total) > (_pixels(best), -best.losses["total"]):
+                self.best = step
         self.last = step
 
     def columns(self) -> dict[str, Any]:
