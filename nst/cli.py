@@ -249,6 +249,14 @@ INIT = Option(
     "--init", "init", str, "starting image: a mode or the path of an image", "INIT", image=True
 )
 POOLING = Option("--pooling", "pooling", str, "pooling in the network", "{max,avg}")
+LBFGS_ENGINE = Option(
+    "--lbfgs-engine",
+    "lbfgs_engine",
+    str,
+    "which L-BFGS runs with --optimizer lbfgs: the projected L-BFGS in TensorFlow (auto, tf) or "
+    "scipy's L-BFGS-B (setulb, minimize)",
+    "NAME",
+)
 SEED = Option("--seed", "seed", _integer(0), "seed of the initial noise", "N")
 LAYER = Option(
     "--layer",
@@ -308,22 +316,30 @@ STYLE_LAYER_WEIGHT_EXP = Option(
 
 STYLIZE_OPTIONS: tuple[Option, ...] = (
     PRESET, SIZE, ITERATIONS, OPTIMIZER, LEARNING_RATE, CONTENT_WEIGHT, STYLE_WEIGHT, TV_WEIGHT,
-    CONTENT_LAYERS, STYLE_LAYERS, STYLE_BLEND, INIT, POOLING, SEED,
+    CONTENT_LAYERS, STYLE_LAYERS, STYLE_BLEND, INIT, POOLING, LBFGS_ENGINE, SEED,
     PRESERVE_COLORS, STYLE_SCALE, SCALES, SCALE_ITERATIONS, STYLE_MASK, STYLE_LAYER_WEIGHT_EXP,
 )  # fmt: skip
 TEXTURE_OPTIONS: tuple[Option, ...] = (
     PRESET, SIZE, ITERATIONS, OPTIMIZER, LEARNING_RATE, STYLE_WEIGHT, TV_WEIGHT, STYLE_LAYERS,
-    INIT, POOLING, SEED, STYLE_SCALE, SCALES, SCALE_ITERATIONS, STYLE_LAYER_WEIGHT_EXP,
+    INIT, POOLING, LBFGS_ENGINE, SEED, STYLE_SCALE, SCALES, SCALE_ITERATIONS,
+    STYLE_LAYER_WEIGHT_EXP,
 )  # fmt: skip
 RECONSTRUCT_OPTIONS: tuple[Option, ...] = (
     PRESET, LAYER, SIZE, ITERATIONS, OPTIMIZER, LEARNING_RATE, CONTENT_WEIGHT, TV_WEIGHT, INIT,
-    POOLING, SEED,
+    POOLING, LBFGS_ENGINE, SEED,
 )  # fmt: skip
 
 
 def _describe_default(config_field: str, command_default: Any) -> str:
     """The default of a field in words, from the library's constants (imports TensorFlow)."""
-    from nst.config import DEFAULTS, INIT_MODES, OPTIMIZERS, POOLING, StylizeConfig
+    from nst.config import (
+        DEFAULTS,
+        INIT_MODES,
+        LBFGS_ENGINES,
+        OPTIMIZERS,
+        POOLING,
+        StylizeConfig,
+    )
     from nst.presets import PRESETS
 
     def show(value: Any) -> str:
@@ -333,7 +349,12 @@ def _describe_default(config_field: str, command_default: Any) -> str:
 
     if config_field == "preset":
         return f"none; one of: {', '.join(PRESETS)} (see `nst presets`)"
-    choices = {"optimizer": OPTIMIZERS, "pooling": POOLING, "init": INIT_MODES}.get(config_field)
+    choices = {
+        "optimizer": OPTIMIZERS,
+        "pooling": POOLING,
+        "init": INIT_MODES,
+        "lbfgs_engine": LBFGS_ENGINES,
+    }.get(config_field)
     if command_default is not None:  # the command's own choice
         return show(command_default) + (f"; one of: {', '.join(choices)}" if choices else "")
     elif config_field == "size":

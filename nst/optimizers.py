@@ -52,6 +52,8 @@ import numpy as np
 import scipy.optimize
 import tensorflow as tf
 
+from nst.config import LBFGS_ENGINES
+
 
 def adam_update(
     x: tf.Tensor,
@@ -186,8 +188,8 @@ def lbfgsb_iterations(
     lower = np.broadcast_to(np.asarray(lower, dtype=np.float64), x0.shape)
     upper = np.broadcast_to(np.asarray(upper, dtype=np.float64), x0.shape)
     x0 = np.clip(x0, lower, upper)
-    if engine not in ("auto", "tf", "setulb", "minimize"):
-        raise ValueError(f"unknown engine {engine!r}; use auto, tf, setulb or minimize")
+    if engine not in LBFGS_ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; use one of: {', '.join(LBFGS_ENGINES)}")
     if engine in ("tf", "auto"):
         return (yield from tf_lbfgs_iterations(
             fun, x0, lower, upper, max_iterations=max_iterations, maxcor=maxcor, maxls=maxls

@@ -348,6 +348,10 @@ BAD = {
         "fc8",
     ),
     "unknown optimizer": (["stylize", "{content}", "-o", "{out}", "--optimizer", "sgdx"], "sgdx"),
+    "unknown lbfgs engine": (
+        ["stylize", "{content}", "-o", "{out}", "--lbfgs-engine", "newton"],
+        "newton",
+    ),
     "unknown pooling": (["stylize", "{content}", "-o", "{out}", "--pooling", "min"], "min"),
     "size 0": (["stylize", "{content}", "-o", "{out}", "--size", "0"], "--size"),
     "size not a number": (["stylize", "{content}", "-o", "{out}", "--size", "big"], "--size"),

@@ -348,6 +348,29 @@ def test_a_term_weighted_zero_drops_its_default_layers_but_keeps_explicit_ones()
         resolve_config(content_weight=0, style_weight=0)
 
 
+def test_lbfgs_engine_reaches_the_optimiser_and_unknown_names_are_refused(
+    tiny_weights, content32, style32, monkeypatch
+):
+    import nst.optimize
+
+    seen = []
+    real = nst.optimize.lbfgsb_iterations
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["engine"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(nst.optimize, "lbfgsb_iterations", spy)
+    for engine in ("auto", "minimize"):
+        steps = list(
+            stylize(content32, style32, weights=tiny_weights, iterations=2, lbfgs_engine=engine)
+        )
+        assert steps[-1].losses["total"] < steps[0].losses["total"]
+    assert seen == ["auto", "minimize"]
+    with pytest.raises(ValueError, match="lbfgs_engine.*auto, tf, setulb, minimize"):
+        resolve_config(lbfgs_engine="newton")
+
+
 def test_tf_tutorial_preset_reproduces_the_tutorials_training_loop(
     tiny_weights, tiny_net, content32, style32
 ):
