@@ -1,12 +1,28 @@
 """nst: neural style transfer on top of `vgg_mat`.
 
-- `images`   `load_image`, `save_image`: float32 RGB HWC in [0, 255], atomic writes.
-- `losses`   `gram_matrix`, `content_loss`, `style_loss`, `tv_loss`, every tutorial's convention.
-- `presets`  named settings reproducing each major tutorial, and weight conversion between them.
-- `optimize` `stylize(...)`: a generator of `Step` records (Adam or box-constrained L-BFGS).
-- `color`    colour preservation: luminance-only transfer and histogram matching.
-- `plots`    loss curves, Gram heatmaps, feature grids, high-pass images (matplotlib, headless).
-- `cli`      the `nst` command line.
+The loss and its pieces:
+
+- `losses`        `gram_matrix`, `content_loss`, `style_loss`, `tv_loss`, every tutorial's
+                  convention (names in `conventions`, formulas as text in `formulas`).
+- `presets`       named settings reproducing each major tutorial; `convert_weights` between them.
+- `statistics`    covariance, MMD, the closed-form style gradient, radial power spectra.
+- `gradcheck`     central differences and CS231n's relative error.
+
+The optimisation:
+
+- `config`        `StylizeConfig`: every setting of a run, filled from a preset and checked.
+- `objective`     the targets (once, compiled) and the compiled loss-and-gradient step.
+- `optimizers`    Adam's update and box-constrained L-BFGS (TensorFlow, or scipy's L-BFGS-B).
+- `optimize`      `stylize(...)`: a generator of `Step` records; no I/O.
+- `color`, `masks`, `multiscale`, `layer_weights`, `pipeline`: colour preservation, style
+                  masks, coarse-to-fine, layer weights (docs/beyond-gatys.md).
+
+Around it:
+
+- `images`        `load_image`, `save_image`: float32 RGB HWC in [0, 255], atomic writes.
+- `samples`       the sample photo and the project's procedural style images.
+- `plots`         loss curves, Gram heatmaps, feature grids, high-pass images (headless).
+- `cli`           the `nst` command line (`manifest`, `progress`, `atomic` serve it).
 
 Names are exported lazily, so ``import nst`` stays cheap until a name is used.
 """

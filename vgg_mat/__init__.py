@@ -4,7 +4,11 @@ Knows nothing about style transfer. The pieces, one idea per module:
 
 - `weights`       `Layer`, `VGGWeights`, `MatFileError`: the file's contents as plain numpy.
 - `matfile`       `load(path)`: read `imagenet-vgg-verydeep-19.mat` by field name, both layouts.
-- `synthetic`     `write_synthetic(path)`: a faithful miniature with random weights.
+- `synthetic`     `write_synthetic(path)`: a faithful miniature with random weights
+                  (`matv5` gives its integer fields MATLAB's class, as in the real file).
+- `names`         `resolve_layer`, `keras_alias`: layer names, without TensorFlow.
+- `geometry`      output sizes, TF's SAME rule, receptive fields, per-layer tables.
+- `normalization` `normalize_activations`: Gatys' mean-activation rescaling.
 - `network`       `VGG(weights)`: the network as a walk over the file's layers with tf.nn ops.
 - `preprocessing` `preprocess` / `deprocess`: RGB 0-255 minus the file's mean pixel, and back.
 - `classify`      `classify(weights, image)`: the file's own fc6-fc8 + softmax.
