@@ -40,6 +40,7 @@ import numpy as np
 
 from nst.images import fit_longer_side, resize_image
 from nst.optimize import Step
+from nst.optimize import _network as _vgg  # a VGG from a VGG, VGGWeights or path
 
 __all__ = [
     "ScaleStep",
@@ -251,29 +252,6 @@ def expected_steps(config, height: int, width: int, *, min_size: int = 256) -> i
     _, iterations = _schedule(config, height, width, config.scales, config.scale_iterations,
                               min_size)  # fmt: skip
     return sum(i + 1 for i in iterations)
-
-
-def _vgg(weights: Any, pooling: str):
-    """A `vgg_mat.VGG` from a VGG, VGGWeights or .mat path (loaded once for every stage)."""
-    from vgg_mat.matfile import load
-    from vgg_mat.network import VGG
-    from vgg_mat.weights import VGGWeights
-
-    if isinstance(weights, VGG):
-        return weights if weights.pooling == pooling else VGG(weights.weights, pooling=pooling)
-    if isinstance(weights, (str, os.PathLike)):
-        if not os.path.isfile(weights):
-            raise ValueError(
-                f"weights: no file at {str(weights)!r}; give the path of "
-                "imagenet-vgg-verydeep-19.mat (`vgg-mat download` fetches it) or a VGGWeights"
-            )
-        weights = load(weights)
-    if not isinstance(weights, VGGWeights):
-        raise ValueError(
-            f"weights must be a vgg_mat.VGGWeights, a vgg_mat.VGG or the path of a .mat file, "
-            f"got {type(weights).__name__}"
-        )
-    return VGG(weights, pooling=pooling)
 
 
 def stylize_coarse_to_fine(

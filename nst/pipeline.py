@@ -16,7 +16,6 @@ the two compose. Style scale and style masks act inside every single-scale run.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -24,32 +23,11 @@ from typing import Any
 import numpy as np
 
 from nst.color import luminance, luminance_transfer, match_color_histogram, match_luminance
-from nst.images import load_image, resize_image
+from nst.images import resize_image
+from nst.optimize import _as_image as _image  # the checks nst.stylize makes on its inputs
+from nst.optimize import _styles
 
 __all__ = ["stylize_with_options"]
-
-
-def _image(value: Any, argument: str) -> np.ndarray:
-    """An (H, W, 3) float32 image from a path or an array (checked again by `nst.stylize`)."""
-    if isinstance(value, (str, os.PathLike)):
-        if not os.path.isfile(value):
-            raise ValueError(f"{argument}: no image file at {str(value)!r}; check the path")
-        return load_image(value)
-    array = np.asarray(value, dtype=np.float32)
-    if array.ndim != 3 or array.shape[2] != 3:
-        raise ValueError(
-            f"{argument} must be an image path or an (H, W, 3) RGB array in [0, 255], got "
-            f"shape {array.shape}"
-        )
-    return array
-
-
-def _styles(style: Any) -> list:
-    if style is None:
-        return []
-    if isinstance(style, (str, os.PathLike)) or (isinstance(style, np.ndarray) and style.ndim == 3):
-        return [style]
-    return list(style)
 
 
 def stylize_with_options(content: Any, style: Any, *, weights: Any, config) -> Iterator:
