@@ -31,6 +31,7 @@ _EXPORTS = {
     "to_hwio": "matfile",
     "OFFICIAL_FILES": "matfile",
     "write_synthetic": "synthetic",
+    "real_or_synthetic": "standin",
     "VGG": "network",
     "resolve_layer": "names",
     "keras_alias": "names",
