@@ -13,6 +13,7 @@ flag decides), and `stamp_synthetic` adds the label to any figure.
 - `plot_feature_maps`  a grid of the channels of one activation.
 - `high_pass_xy`       the TF tutorial's x and y neighbour differences; `plot_high_pass` shows them.
 - `plot_images`        a grid of images with titles.
+- `plot_annotated_grid` a small 2-D array as a heatmap with its values written in the cells.
 """
 
 from __future__ import annotations
@@ -366,3 +367,69 @@ def plot_images(
         if titles:
             ax.set_title(titles[i])
     return _finish(fig, synthetic, title)
+
+
+def plot_annotated_grid(
+    ax: Any,
+    array: Any,
+    *,
+    title: str | None = None,
+    cmap: str = "Blues",
+    fmt: str = "{:g}",
+) -> Any:
+    """Draw a 2-D array on `ax` as a heatmap with each value written in its cell.
+
+    For the small worked examples of the lessons (a 5x5 input, a 3x3 kernel, a pooled 2x2),
+    where the numbers themselves are the point.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw (from ``plt.subplots`` or ``Figure.subplots``).
+    array : (H, W) array-like (numpy, tf.Tensor or nested list)
+        The values; cell ``(r, c)`` is drawn at x = c, y = r (row 0 at the top).
+    title : str, optional
+        The axes title.
+    cmap : str
+        A matplotlib colormap name.
+    fmt : str
+        A `str.format` pattern for each value (``"{:g}"``, ``"{:.2f}"``, ...).
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The same axes, with one image and ``H * W`` texts (row-major), ticks at every cell.
+
+    Raises
+    ------
+    ValueError
+        When `array` is not 2-D.
+
+    Notes
+    -----
+    The colour scale runs from ``min(a.min(), 0)`` to ``max(a.max(), 1)``, so zero is always the
+    light end and a small integer grid does not saturate. A value is written in white when
+    ``value > 0.6 * a.max()`` (on the dark cells), in black otherwise.
+    """
+    a = _numpy(array)
+    if a.ndim != 2:
+        raise ValueError(
+            f"array must be 2-D (H, W) to draw as an annotated grid, got shape {a.shape}; "
+            "pass one channel, e.g. x[:, :, 0]"
+        )
+    ax.imshow(a, cmap=cmap, vmin=min(a.min(), 0), vmax=max(a.max(), 1))
+    for (r, c), value in np.ndenumerate(a):
+        ax.text(
+            c,
+            r,
+            fmt.format(value),
+            ha="center",
+            va="center",
+            fontsize=11,
+            color="white" if value > 0.6 * a.max() else "black",
+        )
+    ax.set_xticks(range(a.shape[1]))
+    ax.set_yticks(range(a.shape[0]))
+    if title is not None:
+        ax.set_title(title)
+    return ax

@@ -159,3 +159,29 @@ def test_library_figure_titles_do_not_cover_panel_titles(synthetic):
     suptitle = fig._suptitle.get_window_extent(renderer)
     for ax in fig.axes:
         assert not suptitle.overlaps(ax.title.get_window_extent(renderer))
+
+
+def test_annotated_grid_writes_each_formatted_value_in_its_cell():
+    a = np.array([[12.0, 12.0, 17.0], [10.0, 17.0, 19.0], [9.0, 6.0, 14.5]])
+    ax = Figure().subplots()
+    returned = plots.plot_annotated_grid(ax, a, title="output y", cmap="Oranges", fmt="{:.1f}")
+    assert returned is ax
+    assert ax.get_title() == "output y"
+    # One text per cell, row-major, at x = column, y = row, reading the formatted value.
+    assert [t.get_text() for t in ax.texts] == [f"{v:.1f}" for v in a.ravel()]
+    assert [t.get_position() for t in ax.texts] == [(c, r) for r in range(3) for c in range(3)]
+    # White on the dark cells (value > 0.6 * max = 11.4), black on the light ones.
+    colours = [matplotlib.colors.to_hex(t.get_color()) for t in ax.texts]
+    assert colours == ["#ffffff" if v > 0.6 * 19.0 else "#000000" for v in a.ravel()]
+    (image,) = ax.images
+    assert image.get_clim() == (0.0, 19.0)
+    assert list(ax.get_xticks()) == [0, 1, 2] and list(ax.get_yticks()) == [0, 1, 2]
+
+
+def test_annotated_grid_default_format_and_a_2d_check():
+    ax = Figure().subplots()
+    plots.plot_annotated_grid(ax, [[0.25, -1], [3, 0.5]])
+    assert [t.get_text() for t in ax.texts] == ["0.25", "-1", "3", "0.5"]
+    assert ax.get_title() == ""
+    with pytest.raises(ValueError, match=r"array must be 2-D .* got shape \(2, 2, 1\)"):
+        plots.plot_annotated_grid(ax, np.zeros((2, 2, 1)))
