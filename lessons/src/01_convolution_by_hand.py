@@ -28,6 +28,7 @@ import scipy.signal
 import tensorflow as tf
 from matplotlib.patches import Rectangle
 
+from nst.plots import plot_annotated_grid
 from vgg_mat import VGG, Layer, VGGWeights, geometry
 
 np.set_printoptions(precision=4, suppress=True)
@@ -148,35 +149,15 @@ assert valid.tolist() == DUMOULIN_VALID  # integers: exact equality
 # ### Annotated grids
 #
 # Numbers are easier to follow written in the cells. The window that produced the output at
-# row 1, column 2 (value 19) is outlined.
-
-
-# %%
-def annotated_grid(ax, a, title, cmap="Blues", fmt="{:g}"):
-    """Draw a 2-D array as a heatmap with each value written in its cell."""
-    a = np.asarray(a)
-    ax.imshow(a, cmap=cmap, vmin=min(a.min(), 0), vmax=max(a.max(), 1))
-    for (r, c), value in np.ndenumerate(a):
-        ax.text(
-            c,
-            r,
-            fmt.format(value),
-            ha="center",
-            va="center",
-            fontsize=11,
-            color="white" if value > 0.6 * a.max() else "black",
-        )
-    ax.set_xticks(range(a.shape[1]))
-    ax.set_yticks(range(a.shape[0]))
-    ax.set_title(title)
-
+# row 1, column 2 (value 19) is outlined. `nst.plots.plot_annotated_grid` draws an array as a
+# heatmap with its values written in (Lesson 2 uses it too).
 
 # %% tags=["gallery"]
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), gridspec_kw={"width_ratios": [5, 3, 3]})
-annotated_grid(axes[0], x5, "input x (5x5)")
+plot_annotated_grid(axes[0], x5, title="input x (5x5)")
 axes[0].add_patch(Rectangle((2 - 0.5, 1 - 0.5), 3, 3, fill=False, lw=3, ec="crimson"))
-annotated_grid(axes[1], k3, "kernel W (3x3)", cmap="Greens")
-annotated_grid(axes[2], valid, "output y, VALID (3x3)", cmap="Oranges")
+plot_annotated_grid(axes[1], k3, title="kernel W (3x3)", cmap="Greens")
+plot_annotated_grid(axes[2], valid, title="output y, VALID (3x3)", cmap="Oranges")
 axes[2].add_patch(Rectangle((2 - 0.5, 1 - 0.5), 1, 1, fill=False, lw=3, ec="crimson"))
 fig.suptitle("y[1, 2] = sum(x[1:4, 2:5] * W) = 19   (Dumoulin & Visin's seed-1234 example)")
 plt.tight_layout()

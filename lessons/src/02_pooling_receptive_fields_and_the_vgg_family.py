@@ -22,15 +22,13 @@
 # %autoreload 2
 import dataclasses
 import inspect
-import tempfile
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
 import vgg_mat
-from nst.plots import stamp_synthetic
+from nst.plots import plot_annotated_grid, stamp_synthetic
 from vgg_mat import VGG, Layer, VGGWeights, geometry
 
 np.set_printoptions(precision=4, suppress=True)
@@ -141,30 +139,11 @@ assert dv_max.tolist() == [[3, 3, 3], [3, 3, 3], [3, 2, 3]]
 np.testing.assert_allclose(dv_avg * 9, [[15, 15, 15], [9, 11, 16], [10, 7, 12]], rtol=0, atol=1e-12)
 
 
-def annotated_grid(ax, a, title, cmap="Blues", fmt="{:g}"):
-    """Draw a 2-D array as a heatmap with each value written in its cell."""
-    a = np.asarray(a)
-    ax.imshow(a, cmap=cmap, vmin=min(a.min(), 0), vmax=max(a.max(), 1))
-    for (r, c), value in np.ndenumerate(a):
-        ax.text(
-            c,
-            r,
-            fmt.format(value),
-            ha="center",
-            va="center",
-            fontsize=11,
-            color="white" if value > 0.6 * a.max() else "black",
-        )
-    ax.set_xticks(range(a.shape[1]))
-    ax.set_yticks(range(a.shape[0]))
-    ax.set_title(title)
-
-
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.4), gridspec_kw={"width_ratios": [4, 2, 2, 3]})
-annotated_grid(axes[0], x4, "x = 1..16")
-annotated_grid(axes[1], max4, "2x2 max, stride 2", cmap="Oranges")
-annotated_grid(axes[2], avg4, "2x2 average", cmap="Greens")
-annotated_grid(axes[3], same_avg, "5x5 input: SAME average", cmap="Purples")
+plot_annotated_grid(axes[0], x4, title="x = 1..16")
+plot_annotated_grid(axes[1], max4, title="2x2 max, stride 2", cmap="Oranges")
+plot_annotated_grid(axes[2], avg4, title="2x2 average", cmap="Greens")
+plot_annotated_grid(axes[3], same_avg, title="5x5 input: SAME average", cmap="Purples")
 plt.tight_layout()
 plt.show()
 
@@ -310,16 +289,7 @@ plt.show()
 # with the same layers, 1/8 of the channels and random weights.
 
 # %%
-try:
-    weights_path = vgg_mat.find_weights()
-except FileNotFoundError as missing:
-    print("No real weights file:", str(missing).split(";")[0])
-    workdir = tempfile.TemporaryDirectory()
-    weights_path = vgg_mat.write_synthetic(
-        Path(workdir.name) / "vgg19-synthetic-w8.mat", width_divisor=8, seed=0
-    )
-weights = vgg_mat.load(weights_path)
-print(weights.label)
+weights = vgg_mat.real_or_synthetic()  # the real file if found, else a miniature
 print(len(weights.layers), "layers;", f"{weights.num_params:,} parameters")
 assert weights.names[:5] == ("conv1_1", "relu1_1", "conv1_2", "relu1_2", "pool1")
 

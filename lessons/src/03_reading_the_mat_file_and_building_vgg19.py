@@ -67,18 +67,25 @@ assert FRAGMENT.is_file(), f"{FRAGMENT.resolve()} is missing (run from lessons/)
 
 # %%
 files = {
-    layout: vgg_mat.write_synthetic(workdir / f"synthetic-{layout}.mat", layout=layout,
-                                    width_divisor=16, seed=0)
+    layout: vgg_mat.write_synthetic(
+        workdir / f"synthetic-{layout}.mat", layout=layout, width_divisor=16, seed=0
+    )
     for layout in ("2016", "beta16")
 }
 raw = {layout: scipy.io.loadmat(path) for layout, path in files.items()}
 for layout, path in files.items():
-    print(f"{layout:>6}: {path.stat().st_size:>9,} bytes;", "variables:",
-          [(name, shape, kind) for name, shape, kind in scipy.io.whosmat(path)])
-assert [v for v in raw["2016"] if not v.startswith("__")] == ["layers", "meta",
-                                                               "vgg_mat_synthetic"]
+    print(
+        f"{layout:>6}: {path.stat().st_size:>9,} bytes;",
+        "variables:",
+        [(name, shape, kind) for name, shape, kind in scipy.io.whosmat(path)],
+    )
+assert [v for v in raw["2016"] if not v.startswith("__")] == ["layers", "meta", "vgg_mat_synthetic"]
 assert [v for v in raw["beta16"] if not v.startswith("__")] == [
-    "layers", "normalization", "classes", "vgg_mat_synthetic"]
+    "layers",
+    "normalization",
+    "classes",
+    "vgg_mat_synthetic",
+]
 
 # %% [markdown]
 # ## 2. Walking the struct by hand
@@ -111,9 +118,11 @@ assert raw["2016"]["layers"].shape == raw["beta16"]["layers"].shape == (1, 43)
 # %%
 for layout, record in (("2016", conv_2016), ("beta16", conv_beta16)):
     kernel, bias = record["weights"][0]
-    print(f"{layout:>6}: name={record['name']!r} pad={record['pad']!r} "
-          f"stride={record['stride']!r}\n        kernel {kernel.shape} {kernel.dtype}, "
-          f"bias {bias.shape}")
+    print(
+        f"{layout:>6}: name={record['name']!r} pad={record['pad']!r} "
+        f"stride={record['stride']!r}\n        kernel {kernel.shape} {kernel.dtype}, "
+        f"bias {bias.shape}"
+    )
 assert conv_2016["pad"].dtype == np.uint8 and conv_beta16["pad"].dtype == np.float64
 assert conv_2016["weights"][0][1].shape == (4, 1) and conv_beta16["weights"][0][1].shape == (1, 4)
 
@@ -126,6 +135,7 @@ assert conv_2016["weights"][0][1].shape == (4, 1) and conv_beta16["weights"][0][
 # `w[i][0][0][2][0]` (the third field: `weights` in 2016). Each works on one file only. Here
 # is what each path returns on each file, and the error you get when you unpack it as
 # `kernel, bias = ...`:
+
 
 # %%
 def try_path(data, path_name, getter):
@@ -177,6 +187,7 @@ assert missing_normalization
 # notebook on purpose. It keeps the file's order, converts pads and strides to ints (casting
 # *before* any arithmetic: uint8 `0 - 1` is 255), reshapes the bias and averages the mean
 # image over pixels (the $1\times1\times3$ and $224\times224\times3$ forms both work).
+
 
 # %%
 def read_by_name(path):
@@ -253,18 +264,17 @@ assert sum(layer.num_params for layer in arch) == 143_667_240
 assert arch[names.index("fc6")].kernel.shape == (7, 7, 512, 4096)
 
 # %% [markdown]
-# Now the network this lesson runs: the real file if `vgg_mat.find_weights()` finds one,
-# otherwise a synthetic miniature (2016 layout, 1/8 of the channels, random He-normal
-# weights). Every figure made with synthetic weights says so on the figure.
+# Now the network this lesson runs: the real file if `vgg_mat.find_weights()` finds one (a
+# path given, then `$VGG19_MAT`, then the cache), otherwise a synthetic miniature (2016
+# layout, 1/8 of the channels, random He-normal weights). Every later lesson starts the same
+# way, with `vgg_mat.real_or_synthetic`; its code, without the docstring, is short. Note what
+# falls back: only a *missing* file. A corrupt one raises `MatFileError`, so random weights
+# never pass silently for real ones. Every figure made with synthetic weights says so on the
+# figure.
 
 # %%
-try:
-    weights = vgg_mat.load(vgg_mat.find_weights())
-except FileNotFoundError as missing:
-    print("No real weights file:", str(missing).split(";")[0])
-    weights = vgg_mat.load(vgg_mat.write_synthetic(workdir / "vgg19-synthetic-w8.mat",
-                                                   width_divisor=8, seed=0))
-print(weights.label)
+print(inspect.getsource(vgg_mat.real_or_synthetic).split('    """')[-1])
+weights = vgg_mat.real_or_synthetic()  # prints which weights it uses, and why
 REAL = not weights.synthetic
 print(f"{len(weights.layers)} layers, {weights.num_params:,} parameters")
 assert weights.names == tuple(layer.name for layer in arch)  # the same 43 names either way
@@ -281,8 +291,13 @@ if REAL:
 # %%
 fig, axes = plt.subplots(1, 5, figsize=(15, 3.4))
 for block, ax in enumerate(axes, start=1):
-    values = np.concatenate([layer.kernel.ravel() for layer in weights.layers
-                             if layer.kind == "conv" and layer.name.startswith(f"conv{block}_")])
+    values = np.concatenate(
+        [
+            layer.kernel.ravel()
+            for layer in weights.layers
+            if layer.kind == "conv" and layer.name.startswith(f"conv{block}_")
+        ]
+    )
     ax.hist(values, bins=80, color=f"C{block - 1}")
     ax.set_title(f"block {block}: {values.size:,} weights\nstd {values.std():.4f}", fontsize=9)
     ax.set_yticks([])
@@ -325,8 +340,15 @@ def conv_relu_numpy(image, kernel, bias, mean):
 mine = conv_relu_numpy(image, conv1_1.kernel, conv1_1.bias, MEAN_RGB)
 x = vgg_mat.preprocess(image, None, mean=MEAN_RGB)
 library = VGG(fragment)(x, ["relu1_1"])["relu1_1"].numpy()[0]
-print("shapes:", mine.shape, library.shape, "| max |numpy - VGG| =",
-      np.abs(mine - library).max(), "| max activation", mine.max())
+print(
+    "shapes:",
+    mine.shape,
+    library.shape,
+    "| max |numpy - VGG| =",
+    np.abs(mine - library).max(),
+    "| max activation",
+    mine.max(),
+)
 assert mine.shape == library.shape == (64, 64, 64)
 np.testing.assert_allclose(library, mine, rtol=1e-4, atol=1e-3)  # float32 vs float64
 
@@ -342,8 +364,13 @@ np.testing.assert_allclose(library, mine, rtol=1e-4, atol=1e-3)  # float32 vs fl
 # for its first filter's blue channel, row by row (and 0.464184 at `[0, 0, green, 0]`):
 
 # %%
-keras_blue = np.array([0.341195, 0.339992, -0.0448442, 0.232159, 0.0897821, -0.303314,
-                       -0.0726092, -0.246675, -0.336833]).reshape(3, 3)
+keras_blue = np.array(  # row by row
+    [
+        [0.341195, 0.339992, -0.0448442],
+        [0.232159, 0.0897821, -0.303314],
+        [-0.0726092, -0.246675, -0.336833],
+    ]
+)
 faithful = conv1_1.kernel[:, :, 2, 0]  # our file is RGB: blue is channel 2
 swapped = np.transpose(conv1_1.kernel, (1, 0, 2, 3))[:, :, 2, 0]
 print("Keras block1_conv1[:, :, blue, 0]\n", keras_blue)
@@ -364,8 +391,14 @@ assert vgg_mat.resolve_layer("block4_conv2") == "relu4_2"
 assert vgg_mat.resolve_layer("block5_pool") == "pool5"
 by_keras_name = VGG(fragment)(x, ["block1_conv1"])["block1_conv1"].numpy()[0]
 np.testing.assert_array_equal(by_keras_name, library)  # the same tensor as relu1_1
-print("block1_conv1 ->", vgg_mat.resolve_layer("block1_conv1"), "| fc2 ->",
-      vgg_mat.resolve_layer("fc2"), "| predictions ->", vgg_mat.resolve_layer("predictions"))
+print(
+    "block1_conv1 ->",
+    vgg_mat.resolve_layer("block1_conv1"),
+    "| fc2 ->",
+    vgg_mat.resolve_layer("fc2"),
+    "| predictions ->",
+    vgg_mat.resolve_layer("predictions"),
+)
 
 # %% [markdown]
 # **No transpose is needed**: `loadmat` already returns TensorFlow's HWIO layout, and the
@@ -377,8 +410,9 @@ print("block1_conv1 ->", vgg_mat.resolve_layer("block1_conv1"), "| fc2 ->",
 print(inspect.getsource(matfile.to_hwio).split('    """')[0])
 print(inspect.getsource(matfile.to_hwio).split('    """')[-1])
 swapped_fragment = vgg_mat.load(FRAGMENT, transpose_hw=True)
-np.testing.assert_array_equal(swapped_fragment.layer("conv1_1").kernel,
-                              np.transpose(conv1_1.kernel, (1, 0, 2, 3)))
+np.testing.assert_array_equal(
+    swapped_fragment.layer("conv1_1").kernel, np.transpose(conv1_1.kernel, (1, 0, 2, 3))
+)
 assert swapped_fragment.transposed_hw and not fragment.transposed_hw
 
 # %% [markdown]
@@ -431,8 +465,10 @@ right = {name: T(value) for name, value in net(T(x), taps).items()}
 for name in taps:
     a, b = left[name].numpy(), right[name].numpy()
     scale = np.abs(b).max()
-    print(f"{name:8} shape {a.shape}  max |net_T(x) - T(net(T(x)))| = {np.abs(a - b).max():.2e}"
-          f"  (largest activation {scale:.1f})")
+    print(
+        f"{name:8} shape {a.shape}  max |net_T(x) - T(net(T(x)))| = {np.abs(a - b).max():.2e}"
+        f"  (largest activation {scale:.1f})"
+    )
     assert a.shape == b.shape
     np.testing.assert_allclose(a, b, rtol=0, atol=1e-5 * scale)  # float32 summation order
 
@@ -451,8 +487,10 @@ for name in ("relu1_1", "relu3_4", "relu5_1"):
     np.testing.assert_allclose(g_transposed, g_plain, rtol=1e-5, atol=1e-5 * np.abs(g_plain).max())
     g_net_t = nst.gram_matrix(left[name]).numpy()
     g_t_net = nst.gram_matrix(net(T(x), [name])[name]).numpy()
-    print(f"{name}: Gram(T(F)) = Gram(F) and Gram(net_T(x)) = Gram(net(T(x))), "
-          f"N = {g_plain.shape[-1]}")
+    print(
+        f"{name}: Gram(T(F)) = Gram(F) and Gram(net_T(x)) = Gram(net(T(x))), "
+        f"N = {g_plain.shape[-1]}"
+    )
     np.testing.assert_allclose(g_net_t, g_t_net, rtol=1e-4, atol=1e-4 * np.abs(g_t_net).max())
 
 # %% [markdown]
@@ -526,8 +564,15 @@ for k, row in enumerate(rows):
     height = np.log2(row.height) / 8
     color = "tab:blue" if row.kind == "conv" else "tab:red"
     ax.add_patch(plt.Rectangle((k, 0.5 - height / 2), 0.8, height, color=color, alpha=0.6))
-    ax.text(k + 0.4, 0.5 + height / 2 + 0.02, f"{row.name}\n{row.height}x{row.width}x"
-            f"{row.channels}", ha="center", va="bottom", fontsize=6.5, rotation=90)
+    ax.text(
+        k + 0.4,
+        0.5 + height / 2 + 0.02,
+        f"{row.name}\n{row.height}x{row.width}x{row.channels}",
+        ha="center",
+        va="bottom",
+        fontsize=6.5,
+        rotation=90,
+    )
 ax.set_xlim(-0.5, len(rows))
 ax.set_ylim(0, 1.45)
 ax.axis("off")

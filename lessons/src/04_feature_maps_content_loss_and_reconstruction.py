@@ -25,7 +25,6 @@
 # %autoreload 2
 import dataclasses
 import inspect
-import tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -42,7 +41,6 @@ from vgg_mat import VGG
 
 np.set_printoptions(precision=4, suppress=True)
 tf.get_logger().setLevel("ERROR")
-workdir = Path(tempfile.mkdtemp(prefix="lesson04-"))
 FRAGMENT = Path("../tests/fixtures/real-vgg19-first-two-layers.mat")  # real conv1_1 + relu1_1
 MEAN_RGB = np.array([123.68, 116.779, 103.939])
 
@@ -93,6 +91,7 @@ assert P[:, :, 0].tolist() == [[1, 2], [4, 5]] and P[:, :, 1].tolist() == [[5, 7
 # layers are added up (Lesson 10). Work the toy example by hand first: against $F = 0$,
 # $\sum P^2 = 1 + 25 + 4 + 49 + 16 + 4 + 25 + 9 = 133$, so $L_c = 66.5$ and the MSE is
 # $133 / 8 = 16.625$.
+
 
 # %%
 def content_loss_naive(F, P, convention="gatys"):
@@ -156,12 +155,16 @@ h, w, c = np.meshgrid(np.arange(2), np.arange(3), np.arange(4), indexing="ij")
 X4 = ((12 * h + 4 * w + c) % 5).astype(np.float64)
 P4 = ((3 * (12 * h + 4 * w + c)) % 7).astype(np.float64)
 print("X[:, :, 0] =", X4[:, :, 0].tolist(), " P[:, :, 0] =", P4[:, :, 0].tolist())
-sums = content_loss_naive(X4, P4, "sum"), content_loss_naive(X4, P4), content_loss_naive(
-    X4, P4, "mse")
+sums = (
+    content_loss_naive(X4, P4, "sum"),
+    content_loss_naive(X4, P4),
+    content_loss_naive(X4, P4, "mse"),
+)
 print(f"sum = {sums[0]}, L_c = {sums[1]}, MSE = {sums[2]:.4f}")
 assert sums[:2] == (152, 76) and abs(sums[2] - 152 / 24) < 1e-12
-np.testing.assert_allclose(float(nst.content_loss(X4, P4, convention="mse")), 6.3333333333,
-                           rtol=1e-9)
+np.testing.assert_allclose(
+    float(nst.content_loss(X4, P4, convention="mse")), 6.3333333333, rtol=1e-9
+)
 assert float(nst.content_loss(X4, P4)) == 76
 
 # %% [markdown]
@@ -178,13 +181,7 @@ print(inspect.getsource(losses.content_loss).split('    """')[-1])
 # 128 at relu5_x), random He-normal weights.
 
 # %%
-try:
-    weights = vgg_mat.load(vgg_mat.find_weights())
-except FileNotFoundError as missing:
-    print("No real weights file:", str(missing).split(";")[0])
-    weights = vgg_mat.load(vgg_mat.write_synthetic(workdir / "vgg19-synthetic-w4.mat",
-                                                   width_divisor=4, seed=0))
-print(weights.label)
+weights = vgg_mat.real_or_synthetic(width_divisor=4)  # the real file if found, else a miniature
 net = VGG(weights)
 
 photo = nst.load_image(nst.sample_content_path())  # Grace Hopper, (600, 512, 3)
@@ -194,8 +191,10 @@ taps = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
 features = {name: value.numpy()[0] for name, value in net(x, taps).items()}
 print(f"{'layer':8} {'(H, W, N)':>14} {'M':>5} {'min':>7} {'max':>9} {'mean':>8}")
 for name, f in features.items():
-    print(f"{name:8} {f.shape!s:>14} {f.shape[0] * f.shape[1]:5d} {f.min():7.2f} "
-          f"{f.max():9.2f} {f.mean():8.2f}")
+    print(
+        f"{name:8} {f.shape!s:>14} {f.shape[0] * f.shape[1]:5d} {f.min():7.2f} "
+        f"{f.max():9.2f} {f.mean():8.2f}"
+    )
     assert f.min() == 0.0  # post-ReLU taps: never negative, many exact zeros
     assert f.shape == net.output_shapes(64, 64)[name]
 assert [f.shape[:2] for f in features.values()] == [(64, 64), (32, 32), (16, 16), (8, 8), (4, 4)]
@@ -253,8 +252,16 @@ display(fig)
 
 # %%
 recon_layers = ["relu1_2", "relu2_2", "relu3_2", "relu4_2", "relu5_2"]
-settings = dict(style_layers=[], style_weight=0.0, optimizer="adam", learning_rate=5.0,
-                iterations=300, init="noise", init_noise=50.0, seed=0)
+settings = dict(
+    style_layers=[],
+    style_weight=0.0,
+    optimizer="adam",
+    learning_rate=5.0,
+    iterations=300,
+    init="noise",
+    init_noise=50.0,
+    seed=0,
+)
 
 
 def pixel_correlation(a, b):
@@ -264,14 +271,14 @@ def pixel_correlation(a, b):
 
 runs = {}
 for layer in recon_layers:
-    runs[layer] = list(nst.stylize(content, None, weights=net, content_layers=[layer],
-                                   **settings))
-correlation = {layer: pixel_correlation(steps[-1].image, content)
-               for layer, steps in runs.items()}
+    runs[layer] = list(nst.stylize(content, None, weights=net, content_layers=[layer], **settings))
+correlation = {layer: pixel_correlation(steps[-1].image, content) for layer, steps in runs.items()}
 for layer, steps in runs.items():
     first, last = steps[0].losses["content"], steps[-1].losses["content"]
-    print(f"{layer}: content loss {first:12.1f} -> {last:10.1f}   "
-          f"pixel correlation with the photo {correlation[layer]:.3f}")
+    print(
+        f"{layer}: content loss {first:12.1f} -> {last:10.1f}   "
+        f"pixel correlation with the photo {correlation[layer]:.3f}"
+    )
 
 # %% [markdown]
 # **A check of the library's bookkeeping.** The loss a `Step` reports for its image must be
@@ -285,14 +292,16 @@ for layer in ("relu1_2", "relu5_2"):
     mine = 0.5 * np.sum((F_final.astype(np.float64) - P_layer) ** 2)
     print(f"{layer}: by hand {mine:.2f}, reported {final.losses['content']:.2f}")
     # float32 network vs float64 sum; atol for a run that reached (almost) zero loss
-    np.testing.assert_allclose(final.losses["content"], mine, rtol=1e-3,
-                               atol=1e-7 * runs[layer][0].losses["content"])
+    np.testing.assert_allclose(
+        final.losses["content"], mine, rtol=1e-3, atol=1e-7 * runs[layer][0].losses["content"]
+    )
     assert final.losses["content"] == final.losses[f"content/{layer}"] == final.losses["total"]
 
 # %% tags=["gallery"]
 images = [content] + [runs[layer][-1].image for layer in recon_layers]
-titles = ["photo (64x64)"] + [f"from {layer}\ncorr {correlation[layer]:.2f}"
-                               for layer in recon_layers]
+titles = ["photo (64x64)"] + [
+    f"from {layer}\ncorr {correlation[layer]:.2f}" for layer in recon_layers
+]
 fig, axes = plt.subplots(1, 6, figsize=(14, 3.3))
 for ax, image, title in zip(axes, images, titles, strict=True):
     ax.imshow(np.clip(image, 0, 255).astype(np.uint8))
@@ -345,14 +354,25 @@ for steps in runs.values():
 # pixel of a 3x3x3 neighbourhood over-determine 3 unknowns per pixel.
 
 # %%
-real_steps = list(nst.stylize(content, None, weights=real_net, content_layers=["relu1_1"],
-                              **dict(settings, iterations=200)))
+real_steps = list(
+    nst.stylize(
+        content,
+        None,
+        weights=real_net,
+        content_layers=["relu1_1"],
+        **dict(settings, iterations=200),
+    )
+)
 real_corr = pixel_correlation(real_steps[-1].image, content)
-print(f"real relu1_1: loss {real_steps[0].losses['content']:.0f} -> "
-      f"{real_steps[-1].losses['content']:.1f}, correlation {real_corr:.4f}")
+print(
+    f"real relu1_1: loss {real_steps[0].losses['content']:.0f} -> "
+    f"{real_steps[-1].losses['content']:.1f}, correlation {real_corr:.4f}"
+)
 assert real_corr > 0.95
-fig = nst.plots.plot_images([content, real_steps[0].image, real_steps[-1].image],
-                            ["photo", "start: noise", "from REAL relu1_1 (fragment)"])
+fig = nst.plots.plot_images(
+    [content, real_steps[0].image, real_steps[-1].image],
+    ["photo", "start: noise", "from REAL relu1_1 (fragment)"],
+)
 display(fig)
 
 # %% [markdown]

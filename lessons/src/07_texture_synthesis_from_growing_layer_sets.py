@@ -25,7 +25,6 @@
 # %autoreload 2
 import dataclasses
 import inspect
-import tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -40,7 +39,6 @@ from vgg_mat import VGG, geometry
 
 np.set_printoptions(precision=4, suppress=True)
 tf.get_logger().setLevel("ERROR")
-workdir = Path(tempfile.mkdtemp(prefix="lesson07-"))
 FRAGMENT = Path("../tests/fixtures/real-vgg19-first-two-layers.mat")  # real conv1_1 + relu1_1
 MEAN_RGB = np.array([123.68, 116.779, 103.939])
 
@@ -86,8 +84,10 @@ stripes = (128 + s[..., None] * np.array([100.0, 60.0, -100.0])).astype(np.float
 red_blue_only = (128 + s[..., None] * np.array([100.0, 0.0, -100.0])).astype(np.float32)
 for name, image in (("red-blue only", red_blue_only), ("our stripes", stripes)):
     luminance = image.mean(axis=2)
-    print(f"{name:14}: range {image.min():.0f}..{image.max():.0f}, "
-          f"luminance std {luminance.std():.2f}")
+    print(
+        f"{name:14}: range {image.min():.0f}..{image.max():.0f}, "
+        f"luminance std {luminance.std():.2f}"
+    )
 assert red_blue_only.mean(axis=2).std() < 1e-4  # constant luminance: the trap
 assert stripes.mean(axis=2).std() > 10
 assert stripes.min() >= 0 and stripes.max() <= 255
@@ -102,6 +102,7 @@ assert stripes.min() >= 0 and stripes.max() <= 255
 # A cosine of period 8 along both axes has $64/8 = 8$ cycles per axis: all of its energy sits
 # at $(k_y, k_x) = (8, 8)$ and its mirror $(-8, -8) \equiv (56, 56)$, **50%** each. We compute
 # one coefficient straight from the definition and check `np.fft.fft2` against it.
+
 
 # %%
 def red_minus_blue(image):
@@ -178,8 +179,12 @@ def radial_profile(image):
     return rings / rings.sum()
 
 
-print("stripes:", spectral_peak(stripes), f"diagonal share {diagonal_share(stripes):.3f}",
-      f"stripe frequency {stripe_frequency(stripes):.3f}")
+print(
+    "stripes:",
+    spectral_peak(stripes),
+    f"diagonal share {diagonal_share(stripes):.3f}",
+    f"stripe frequency {stripe_frequency(stripes):.3f}",
+)
 assert spectral_peak(stripes) == (8, 8) and diagonal_share(stripes) > 0.999
 np.testing.assert_allclose(stripe_frequency(stripes), 8 * np.sqrt(2), rtol=1e-6)
 
@@ -237,17 +242,34 @@ assert e_shifted < 1e-3 * e_noise  # moving the stripes costs (almost) nothing
 # **period**, but not their phase or long-range alignment.
 
 # %%
-texture_settings = dict(content_layers=[], content_weight=0.0, style_weight=1.0,
-                        init="noise", init_noise=10.0, seed=0)
-real_steps = list(nst.stylize(stripes, stripes, weights=real_net, style_layers=["relu1_1"],
-                              optimizer="lbfgs", iterations=100, **texture_settings))
+texture_settings = dict(
+    content_layers=[], content_weight=0.0, style_weight=1.0, init="noise", init_noise=10.0, seed=0
+)
+real_steps = list(
+    nst.stylize(
+        stripes,
+        stripes,
+        weights=real_net,
+        style_layers=["relu1_1"],
+        optimizer="lbfgs",
+        iterations=100,
+        **texture_settings,
+    )
+)
 start, final = real_steps[0], real_steps[-1]
-print(f"{len(real_steps) - 1} L-BFGS iterations: E(relu1_1) {start.losses['style']:.1f} -> "
-      f"{final.losses['style']:.3f}")
-for name, image in (("start (noise)", start.image), ("synthesised", final.image),
-                    ("stripes", stripes)):
-    print(f"  {name:14} peak {spectral_peak(image)!s:9} diagonal share "
-          f"{diagonal_share(image):.3f}  stripe frequency {stripe_frequency(image):6.2f}")
+print(
+    f"{len(real_steps) - 1} L-BFGS iterations: E(relu1_1) {start.losses['style']:.1f} -> "
+    f"{final.losses['style']:.3f}"
+)
+for name, image in (
+    ("start (noise)", start.image),
+    ("synthesised", final.image),
+    ("stripes", stripes),
+):
+    print(
+        f"  {name:14} peak {spectral_peak(image)!s:9} diagonal share "
+        f"{diagonal_share(image):.3f}  stripe frequency {stripe_frequency(image):6.2f}"
+    )
 
 # %% [markdown]
 # The library reports the loss of each `Step`'s image; recompute it by hand for the final one:
@@ -273,22 +295,30 @@ assert final.losses["style"] < 1e-3 * start.losses["style"]
 # %%
 k_stripes = 8 * np.sqrt(2)
 k_bar = stripe_frequency(final.image)
-print(f"stripe frequency {k_bar:.2f} (stripes {k_stripes:.2f}): period along a row "
-      f"{W * np.sqrt(2) / k_bar:.2f} px (stripes: 8 px); strongest bin "
-      f"{spectral_peak(final.image)}")
+print(
+    f"stripe frequency {k_bar:.2f} (stripes {k_stripes:.2f}): period along a row "
+    f"{W * np.sqrt(2) / k_bar:.2f} px (stripes: 8 px); strongest bin "
+    f"{spectral_peak(final.image)}"
+)
 assert diagonal_share(final.image) > 0.75 > 0.4 > diagonal_share(start.image)
 assert abs(k_bar - k_stripes) < 0.25 * k_stripes < abs(stripe_frequency(start.image) - k_stripes)
 
 # %% tags=["gallery"]
 fig, axes = plt.subplots(1, 4, figsize=(14, 3.6))
-panels = [(stripes, "style: stripes, period 8"), (start.image, "start: noise"),
-          (final.image, "synthesised from REAL relu1_1")]
+panels = [
+    (stripes, "style: stripes, period 8"),
+    (start.image, "start: noise"),
+    (final.image, "synthesised from REAL relu1_1"),
+]
 for ax, (image, title) in zip(axes, panels, strict=False):
     ax.imshow(np.clip(image, 0, 255).astype(np.uint8))
     ax.set_title(title, fontsize=10)
     ax.axis("off")
-axes[3].imshow(np.log1p(np.fft.fftshift(power_spectrum(final.image))), cmap="magma",
-               extent=(-32.5, 31.5, 31.5, -32.5))
+axes[3].imshow(
+    np.log1p(np.fft.fftshift(power_spectrum(final.image))),
+    cmap="magma",
+    extent=(-32.5, 31.5, 31.5, -32.5),
+)
 axes[3].plot([8, -8], [8, -8], "c+", ms=12, mew=2, label="stripes' (8, 8)")
 axes[3].set_title("log power of R-B (synthesised)", fontsize=10)
 axes[3].set_xlabel("$k_x$")
@@ -308,13 +338,7 @@ plt.show()
 # was found, otherwise a synthetic miniature. Adam, learning rate 5, 200 steps per row.
 
 # %%
-try:
-    weights = vgg_mat.load(vgg_mat.find_weights())
-except FileNotFoundError as missing:
-    print("No real weights file:", str(missing).split(";")[0])
-    weights = vgg_mat.load(vgg_mat.write_synthetic(workdir / "vgg19-synthetic-w8.mat",
-                                                   width_divisor=8, seed=0))
-print(weights.label)
+weights = vgg_mat.real_or_synthetic()  # the real file if found, else a miniature
 net = VGG(weights)
 taps = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
 layer_sets = [taps[: k + 1] for k in range(len(taps))]
@@ -324,14 +348,25 @@ assert [rf[name] for name in taps] == [3, 10, 24, 68, 156]
 
 growing = {}
 for layer_set in layer_sets:
-    growing[layer_set[-1]] = list(nst.stylize(
-        stripes, stripes, weights=net, style_layers=layer_set, optimizer="adam",
-        learning_rate=5.0, iterations=200, **texture_settings))
+    growing[layer_set[-1]] = list(
+        nst.stylize(
+            stripes,
+            stripes,
+            weights=net,
+            style_layers=layer_set,
+            optimizer="adam",
+            learning_rate=5.0,
+            iterations=200,
+            **texture_settings,
+        )
+    )
 for deepest, steps in growing.items():
-    print(f"up to {deepest}: style loss {steps[0].losses['style']:12.1f} -> "
-          f"{steps[-1].losses['style']:10.2f}; peak {spectral_peak(steps[-1].image)!s:9} "
-          f"diagonal share {diagonal_share(steps[-1].image):.3f} "
-          f"stripe frequency {stripe_frequency(steps[-1].image):.2f}")
+    print(
+        f"up to {deepest}: style loss {steps[0].losses['style']:12.1f} -> "
+        f"{steps[-1].losses['style']:10.2f}; peak {spectral_peak(steps[-1].image)!s:9} "
+        f"diagonal share {diagonal_share(steps[-1].image):.3f} "
+        f"stripe frequency {stripe_frequency(steps[-1].image):.2f}"
+    )
 
 # %% [markdown]
 # Mechanics that hold for any weights: every run lowers its style loss by more than a factor
@@ -350,12 +385,17 @@ style_features = net(vgg_mat.preprocess(stripes, weights), taps)
 image_features = net(vgg_mat.preprocess(deepest.image, weights), taps)
 for name in taps:
     mine = style_loss_naive(image_features[name].numpy()[0], style_features[name].numpy()[0])
-    np.testing.assert_allclose(deepest.losses[f"style/{name}"], mine / len(taps), rtol=1e-3,
-                               atol=1e-6 * deepest.losses["style"])
+    np.testing.assert_allclose(
+        deepest.losses[f"style/{name}"],
+        mine / len(taps),
+        rtol=1e-3,
+        atol=1e-6 * deepest.losses["style"],
+    )
 print("per-layer terms w_l E_l of the last image agree with numpy for", ", ".join(taps))
 
 # %% [markdown]
 # The figure: rows are the layer sets, columns the iterations.
+
 
 # %% tags=["gallery"]
 def set_label(deepest_name):
@@ -370,8 +410,7 @@ for row, (deepest_name, steps) in enumerate(growing.items()):
         if row == 0:
             axes[row, col].set_title(f"iteration {iteration}", fontsize=10)
     axes[row, -1].imshow(stripes.astype(np.uint8))
-    axes[row, 0].set_ylabel(f"{set_label(deepest_name)}\n(RF {rf[deepest_name]} px)",
-                            fontsize=10)
+    axes[row, 0].set_ylabel(f"{set_label(deepest_name)}\n(RF {rf[deepest_name]} px)", fontsize=10)
 axes[0, -1].set_title("style", fontsize=10)
 for ax in axes.ravel():
     ax.set_xticks([])
@@ -392,8 +431,9 @@ fig, ax = plt.subplots(figsize=(8, 4))
 ax.plot(radial_profile(stripes), "k", lw=3, label="style (stripes)")
 ax.plot(radial_profile(final.image), "c--", lw=2, label="REAL relu1_1 (section 4)")
 for k, (deepest_name, steps) in enumerate(growing.items()):
-    ax.plot(radial_profile(steps[-1].image), color=plt.cm.viridis(k / 4),
-            label=set_label(deepest_name))
+    ax.plot(
+        radial_profile(steps[-1].image), color=plt.cm.viridis(k / 4), label=set_label(deepest_name)
+    )
 ax.axvline(8 * np.sqrt(2), color="gray", ls=":")
 ax.set_xlabel("radial frequency |k| (cycles per 64 px)")
 ax.set_ylabel("share of R-B energy (log scale)")

@@ -17,8 +17,6 @@
 # %load_ext autoreload
 # %autoreload 2
 import inspect
-import tempfile
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -255,14 +253,7 @@ print("TV(255 x) / TV(x): L1 kinds 255, L2 kinds 65025, Keras 255^2.5 - checked"
 # with the synthetic network and with the real VGG-19, whose losses are on another scale.
 
 # %%
-try:
-    weights = vgg_mat.load(vgg_mat.find_weights())
-except FileNotFoundError as missing:  # no real file here: a random miniature instead
-    print("Real weights not found:", str(missing).splitlines()[0])
-    with tempfile.TemporaryDirectory() as folder:  # load() reads the whole file into memory
-        path = vgg_mat.write_synthetic(Path(folder) / "vgg19-synthetic.mat", width_divisor=8)
-        weights = vgg_mat.load(path)
-print(weights.label)
+weights = vgg_mat.real_or_synthetic()  # the real file if found, else a miniature
 net = vgg_mat.VGG(weights)
 
 photo = nst.load_image(nst.sample_content_path(), max_size=75)[2:66]  # (64, 64, 3), 0-255

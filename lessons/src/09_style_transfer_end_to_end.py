@@ -72,14 +72,7 @@ print(inspect.getsource(nst.objective.Objective._values))
 # Hopper and the style one of the project's procedural paintings, both $64\times64$.
 
 # %%
-try:
-    weights = vgg_mat.load(vgg_mat.find_weights())
-except FileNotFoundError as missing:  # no real file here: a random miniature instead
-    print("Real weights not found:", str(missing).splitlines()[0])
-    with tempfile.TemporaryDirectory() as folder:
-        path = vgg_mat.write_synthetic(Path(folder) / "vgg19-synthetic.mat", width_divisor=8)
-        weights = vgg_mat.load(path)  # everything is in memory now; the folder can go
-print(weights.label)
+weights = vgg_mat.real_or_synthetic()  # the real file if found, else a miniature
 net = vgg_mat.VGG(weights)
 
 content = nst.load_image(nst.sample_content_path(), max_size=75)[2:66]  # (64, 64, 3), 0-255

@@ -18,8 +18,6 @@
 # %autoreload 2
 import dataclasses
 import inspect
-import tempfile
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -200,14 +198,7 @@ print(inspect.getsource(presets.convert_weights))
 # so the check can be tight.
 
 # %%
-try:
-    weights = vgg_mat.load(vgg_mat.find_weights())
-except FileNotFoundError as missing:  # no real file here: a random miniature instead
-    print("Real weights not found:", str(missing).splitlines()[0])
-    with tempfile.TemporaryDirectory() as folder:  # load() reads the whole file into memory
-        path = vgg_mat.write_synthetic(Path(folder) / "vgg19-synthetic.mat", width_divisor=8)
-        weights = vgg_mat.load(path)
-print(weights.label)
+weights = vgg_mat.real_or_synthetic()  # the real file if found, else a miniature
 net = vgg_mat.VGG(weights)
 
 content_image = nst.load_image(nst.sample_content_path(), max_size=75)[2:66]  # (64, 64, 3)

@@ -34,10 +34,8 @@
 # %autoreload 2
 # %matplotlib inline
 import inspect
-import tempfile
 from dataclasses import replace
 from fractions import Fraction
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -61,14 +59,7 @@ tf.get_logger().setLevel("ERROR")  # each run compiles its own loss: TF's retrac
 # 40 steps, $\beta/\alpha$ the power of ten that balances the two terms at their worst.
 
 # %%
-try:
-    weights = vgg_mat.load(vgg_mat.find_weights())
-except FileNotFoundError as missing:  # no real file here: a random miniature instead
-    print("Real weights not found:", str(missing).splitlines()[0])
-    with tempfile.TemporaryDirectory() as folder:
-        path = vgg_mat.write_synthetic(Path(folder) / "vgg19-synthetic.mat", width_divisor=8)
-        weights = vgg_mat.load(path)  # everything is in memory now; the folder can go
-print(weights.label)
+weights = vgg_mat.real_or_synthetic()  # the real file if found, else a miniature
 net = vgg_mat.VGG(weights)
 
 content = nst.load_image(nst.sample_content_path(), max_size=75)[2:66]  # (64, 64, 3), 0-255
