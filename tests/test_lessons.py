@@ -9,10 +9,12 @@ from __future__ import annotations
 import ast
 import base64
 import importlib.util
+import io
 import re
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,3 +145,23 @@ def test_gallery_images_come_only_from_tagged_cells():
     first, last = (nbformat.v4.new_code_cell("fig", outputs=[image]) for _ in range(2))
     notebook = nbformat.v4.new_notebook(cells=[first, tagged, last])
     assert run_lessons.gallery_images(notebook) == [png]
+
+
+def test_gallery_copies_are_palette_pngs_close_to_the_figure():
+    spec = importlib.util.spec_from_file_location(
+        "run_lessons", ROOT / "scripts" / "run_lessons.py"
+    )
+    run_lessons = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_lessons)
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    figure = (rng.random((60, 80, 3)) * 255).astype(np.uint8)
+    figure[:, :40] = (200, 30, 30)  # a flat panel, as in a plot's background
+    raw = io.BytesIO()
+    Image.fromarray(figure).save(raw, format="PNG")
+    with Image.open(io.BytesIO(run_lessons.gallery_png(raw.getvalue()))) as copy:
+        assert copy.mode == "P" and copy.size == (80, 60)
+        pixels = np.asarray(copy.convert("RGB"), dtype=np.int16)
+    assert np.array_equal(pixels[:, :40], np.broadcast_to([200, 30, 30], (60, 40, 3)))
+    assert np.abs(pixels - figure).mean() < 12  # 256 colours for random noise: close, not exact
