@@ -9,6 +9,7 @@ Knows nothing about style transfer. The pieces, one idea per module:
 - `names`         `resolve_layer`, `keras_alias`: layer names, without TensorFlow.
 - `geometry`      output sizes, TF's SAME rule, receptive fields, per-layer tables.
 - `normalization` `normalize_activations`: Gatys' mean-activation rescaling.
+- `standin`       `real_or_synthetic()`: the real weights if found, else a synthetic stand-in.
 - `network`       `VGG(weights)`: the network as a walk over the file's layers with tf.nn ops.
 - `preprocessing` `preprocess` / `deprocess`: RGB 0-255 minus the file's mean pixel, and back.
 - `classify`      `classify(weights, image)`: the file's own fc6-fc8 + softmax.
@@ -55,6 +56,13 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
+
+# `download` and `classify` are also the names of their modules: importing `vgg_mat.download`
+# (as `from vgg_mat.download import find_weights` does) would make the attribute the module.
+# Binding the functions here, once, keeps `vgg_mat.download(...)` a function. Neither module
+# imports TensorFlow at import time.
+from vgg_mat.classify import classify as classify  # noqa: E402
+from vgg_mat.download import download as download  # noqa: E402
 
 
 def __getattr__(name: str):
