@@ -249,9 +249,8 @@ def render(results: dict) -> str:
             for k, v in sorted(results.get("stage_dates", {}).items(), key=lambda item: item[1])
             if k != "end"
         ),
-        f"- Weights: {results['weights']} (synthetic, random He-normal: speed and memory only, "
-        "no meaningful images); images: the sample content photo and sample style image, "
-        "resized to exactly N x N",
+        f"- Weights: {results['weights']}; images: the sample content photo and sample style "
+        "image, resized to exactly N x N",
         "",
         "### Targets",
         "",

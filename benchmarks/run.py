@@ -67,6 +67,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--memory-variants", nargs="+", default=None,
                         help="fresh-process variants to run (default: all, prototypes at the "
                         "largest size); --keep-previous keeps the other rows")  # fmt: skip
+    parser.add_argument("--weights", type=Path, default=None,
+                        help="a VGG-19 .mat file to use instead of the synthetic one (e.g. "
+                        "the real imagenet-vgg-verydeep-19.mat)")  # fmt: skip
     parser.add_argument("--render", action="store_true",
                         help="only rewrite the Markdown from the results JSON")  # fmt: skip
     parser.add_argument("--keep-previous", action="store_true",
@@ -96,6 +99,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         parser.exit(2, "benchmarks.run: --quality-budget must be > 0\n")
     if args.rounds is not None and args.rounds < 1:
         parser.exit(2, "benchmarks.run: --rounds must be >= 1\n")
+    if args.weights is not None and not args.weights.is_file():
+        parser.exit(2, f"benchmarks.run: --weights: no file at {args.weights}\n")
     if not args.output.parent.is_dir():
         parser.exit(2, f"benchmarks.run: --output folder {args.output.parent} does not exist\n")
     return args
@@ -146,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     _log(f"weights: synthetic VGG-19, width/{width} (written once into {inputs.cache_dir()})")
-    weights_file = inputs.weights_path(width)
+    weights_file = inputs.weights_path(width) if args.weights is None else args.weights
     weights = vgg_mat.load(weights_file)
     net = vgg_mat.VGG(weights)
     results: dict = {}
@@ -156,7 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     results.update({
         "quick": quick,
         "command": command,
-        "weights": f"{weights_file.name}, width_divisor {width}",
+        "weights": (
+            f"{weights_file.name}, width_divisor {width} (synthetic, random He-normal: speed "
+            "and memory only, no meaningful images)"
+            if weights.synthetic
+            else f"{weights_file.name} ({weights.label})"
+        ),
         "date": _now(),
         "load_start": load_start,
         "machine": report.machine(),
