@@ -86,8 +86,21 @@ def test_fresh_process_reports_peak_rss(bench):
     assert 0 < row["imports_s"] <= row["ready_s"] <= row["first_step_s"] <= row["total_s"]
 
 
-def test_bad_arguments_exit_2(bench, capsys):
+def test_bad_arguments_exit_2(bench, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         bench.main(["--skip", "everything"])
     assert exit_info.value.code == 2
     assert "unknown stage" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main(["--weights", str(tmp_path / "missing.mat")])
+    assert exit_info.value.code == 2
+    assert "missing.mat" in capsys.readouterr().err
+
+
+def test_render_without_results_exits_2(bench, tmp_path, capsys):
+    status = bench.main(
+        ["--render", "--json", str(tmp_path / "none.json"), "--output", str(tmp_path / "B.md")]
+    )
+    assert status == 2
+    assert "none.json" in capsys.readouterr().err
+    assert not (tmp_path / "B.md").exists()
