@@ -264,14 +264,14 @@ def to_hwio(kernel: np.ndarray, *, transpose_hw: bool = False) -> np.ndarray:
         A conv kernel from the file, as `scipy.io.loadmat` returns it (already ``[H, W, in,
         out]``).
     transpose_hw : bool
-        False (default, faithful): return the kernel unchanged (as C-contiguous float32).
+        False (default, faithful): return the kernel unchanged (float32, not copied).
         True: swap the two spatial axes, ``np.transpose(kernel, (1, 0, 2, 3))``, the convention
         of anishathalye/neural-style and the loaders copied from it.
 
     Returns
     -------
     (KH, KW, C_in, C_out) or (KW, KH, C_in, C_out) ndarray of float32
-        C-contiguous HWIO kernel for ``tf.nn.conv2d``.
+        HWIO kernel for ``tf.nn.conv2d`` (a view of the input when it is float32 already).
 
     Notes
     -----
@@ -296,7 +296,10 @@ def to_hwio(kernel: np.ndarray, *, transpose_hw: bool = False) -> np.ndarray:
         )
     if transpose_hw:
         kernel = np.transpose(kernel, (1, 0, 2, 3))
-    return np.ascontiguousarray(kernel, dtype=np.float32)
+    # scipy's float32 array as it is (a view, whatever its memory order): no copy of the
+    # 575 MB here. `tf.constant` copies a layer's kernel into TensorFlow's layout only when
+    # the layer first runs, so layers never used (fc6-fc8 in style transfer) never are.
+    return np.asarray(kernel, dtype=np.float32)
 
 
 # ---------------------------------------------------------------------------------------------
