@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from nst.images import fit_longer_side, resize_image
-from nst.optimize import Step
+from nst.optimize import Step, _deepest_layer
 from nst.optimize import _network as _vgg  # a VGG from a VGG, VGGWeights or path
 
 __all__ = [
@@ -321,7 +321,7 @@ def stylize_coarse_to_fine(
         raise ValueError(f"content must be an (H, W, 3) RGB image, got shape {content.shape}")
     h, w = content.shape[:2]
     sizes, iterations = _schedule(config, h, w, scales, scale_iterations, min_size)
-    net = _vgg(weights, config.pooling)
+    net = _vgg(weights, config.pooling, up_to=_deepest_layer(config))
     layers = [*config.content_layers, *config.style_layers]
     for size in sizes:
         shapes = net.output_shapes(*size)

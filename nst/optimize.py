@@ -127,8 +127,22 @@ def _styles(style: Any) -> list:
     return list(style)
 
 
-def _network(weights: Any, pooling: str):
-    """A `vgg_mat.VGG` from a VGG, a VGGWeights or a path to a .mat file."""
+def _deepest_layer(config: StylizeConfig) -> str | None:
+    """The deepest VGG-19 layer the run's loss uses, or None if a name is not VGG-19's."""
+    from vgg_mat.names import VGG19_LAYER_NAMES
+
+    used = [*config.content_layers, *config.style_layers]
+    if not used or not all(name in VGG19_LAYER_NAMES for name in used):
+        return None
+    return max(used, key=VGG19_LAYER_NAMES.index)
+
+
+def _network(weights: Any, pooling: str, up_to: str | None = None):
+    """A `vgg_mat.VGG` from a VGG, a VGGWeights or a path to a .mat file.
+
+    Loading from a path keeps only the layers through `up_to` (the deepest one the run uses):
+    the rest of the file (fc6-fc8, 86 % of VGG-19) is released as it is read.
+    """
     from vgg_mat.matfile import load
     from vgg_mat.network import VGG
     from vgg_mat.weights import VGGWeights
@@ -141,7 +155,7 @@ def _network(weights: Any, pooling: str):
                 f"weights: no file at {str(weights)!r}; give the path of "
                 "imagenet-vgg-verydeep-19.mat (`vgg-mat download` fetches it) or a VGGWeights"
             )
-        weights = load(weights)
+        weights = load(weights, up_to=up_to)
     if not isinstance(weights, VGGWeights):
         raise ValueError(
             f"weights must be a vgg_mat.VGGWeights, a vgg_mat.VGG or the path of a .mat file, "
@@ -329,7 +343,7 @@ def stylize(
     if not isinstance(config.init, str) or config.init not in INIT_MODES:
         _as_image(config.init, "init")  # check a path or array now, before any work
 
-    net = _network(weights, config.pooling)
+    net = _network(weights, config.pooling, up_to=_deepest_layer(config))
     if config.size is not None:
         content_image = resize_image(content_image, config.size)
     longer = max(content_image.shape[:2])

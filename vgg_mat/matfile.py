@@ -491,9 +491,9 @@ def _layer(path: Path, record: np.void, position: int, transpose_hw: bool) -> La
 
 
 def _read_layers(
-    path: Path, cell: np.ndarray, image_channels: int, transpose_hw: bool
+    path: Path, cell: np.ndarray, image_channels: int, transpose_hw: bool, up_to: str | None
 ) -> tuple[Layer, ...]:
-    """Convert the ``layers`` cell to `Layer` records, releasing each scipy array once copied."""
+    """Convert the ``layers`` cell to `Layer` records (through `up_to`), releasing the rest."""
     if cell.dtype.kind != "O" or cell.ndim != 2 or cell.size == 0 or 1 not in cell.shape:
         raise MatFileError(
             path,
@@ -501,10 +501,22 @@ def _read_layers(
             _ADVICE,
         )
     flat = cell.reshape(-1)  # a view: clearing its items releases scipy's arrays one by one
+    last = flat.size - 1
+    if up_to is not None:
+        from vgg_mat.names import resolve_layer
+
+        records = [_struct(item) for item in flat]
+        names = [_text(_field(r, "name")) if r is not None else "" for r in records]
+        del records
+        try:
+            last = names.index(resolve_layer(up_to, names))
+        except ValueError as error:
+            raise ValueError(f"load(up_to={up_to!r}): {error}") from None
+        flat[last + 1 :] = None  # the layers after up_to are never converted, and freed
     layers = []
     channels = image_channels
     previous = "the input image"
-    for position in range(flat.size):
+    for position in range(last + 1):
         record = _struct(flat[position])
         if record is None:
             raise MatFileError(
@@ -627,7 +639,9 @@ def _layout(data: dict, first_record: np.void | None) -> str:
     return "2016" if names[:2] == ("name", "type") else "beta16"
 
 
-def load(path: str | os.PathLike, *, transpose_hw: bool = False) -> VGGWeights:
+def load(
+    path: str | os.PathLike, *, transpose_hw: bool = False, up_to: str | None = None
+) -> VGGWeights:
     """Read a MatConvNet simplenn VGG file (`imagenet-vgg-verydeep-19.mat`) by field name.
 
     Parameters
@@ -638,6 +652,10 @@ def load(path: str | os.PathLike, *, transpose_hw: bool = False) -> VGGWeights:
     transpose_hw : bool
         Apply neural-style's ``(1, 0, 2, 3)`` spatial swap to every kernel (see `to_hwio`).
         Default False: the faithful HWIO layout.
+    up_to : str, optional
+        Keep the layers from the first through this one (a file name such as ``"relu5_1"``, or
+        a Keras name) and release the others as the file is read: style transfer never runs
+        fc6-fc8, which hold 86 % of VGG-19's weights. Default: every layer.
 
     Returns
     -------
@@ -703,7 +721,7 @@ def load(path: str | os.PathLike, *, transpose_hw: bool = False) -> VGGWeights:
         )
     else:
         meta = _read_metadata(path, data.pop("normalization", None), data.pop("classes", None))
-    layers = _read_layers(path, cell, meta.image_channels, transpose_hw)
+    layers = _read_layers(path, cell, meta.image_channels, transpose_hw, up_to)
     del cell
     return VGGWeights(
         layers=layers,

@@ -428,3 +428,26 @@ def test_closing_an_lbfgs_run_leaves_no_thread_behind(tiny_weights, content32, s
 def test_exports():
     assert nst.stylize is stylize and nst.Step is Step and nst.StylizeError is StylizeError
     assert nst.StylizeConfig is StylizeConfig
+
+
+def test_stylize_from_a_path_loads_only_the_layers_it_uses(
+    synthetic_2016_path, content32, style32, monkeypatch
+):
+    import vgg_mat.matfile
+
+    loaded = []
+    real_load = vgg_mat.matfile.load
+
+    def spy(path, **kwargs):
+        weights = real_load(path, **kwargs)
+        loaded.append(weights.names[-1])
+        return weights
+
+    monkeypatch.setattr(vgg_mat.matfile, "load", spy)
+    steps = list(
+        stylize(
+            content32, style32, weights=synthetic_2016_path, iterations=1,
+            content_layers=["relu2_2"], style_layers=["relu1_1", "relu3_1"],
+        )
+    )  # fmt: skip
+    assert loaded == ["relu3_1"] and len(steps) == 2  # fc6-fc8 and conv3_2.. never kept

@@ -463,3 +463,16 @@ def test_real_file(real_weights_path):
     np.testing.assert_allclose(
         weights.layer("conv1_1").kernel[:, :, 2, 0].ravel(), KERAS_BLOCK1_CONV1_BLUE, atol=1e-6
     )
+
+
+def test_load_up_to_keeps_the_layers_through_that_one(synthetic_2016_path):
+    full = load(synthetic_2016_path)
+    part = load(synthetic_2016_path, up_to="relu5_1")
+    assert part.names == full.names[: full.names.index("relu5_1") + 1]
+    for a, b in zip(part.layers, full.layers, strict=False):
+        if a.kind == "conv":
+            np.testing.assert_array_equal(a.kernel, b.kernel)
+    assert part.mean_rgb.tolist() == full.mean_rgb.tolist() and part.synthetic
+    assert load(synthetic_2016_path, up_to="block3_conv1").names[-1] == "relu3_1"  # Keras name
+    with pytest.raises(ValueError, match=r"up_to='relu9_9'.*valid names: conv1_1"):
+        load(synthetic_2016_path, up_to="relu9_9")
