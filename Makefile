@@ -19,6 +19,14 @@ test: $(STAMP)
 lessons: $(STAMP)
 	$(BIN)/python scripts/run_lessons.py --out build/lessons
 
+# Side-by-side speed and memory against the peers -> BENCHMARKS.md (about 20 minutes);
+# bench-quick: a width/8 network at small sizes, a couple of minutes (build/bench/).
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m benchmarks.run --quick
+
 lint: $(STAMP)
 	$(BIN)/ruff check vgg_mat nst tests benchmarks data
 
