@@ -27,8 +27,14 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks.run --quick
 
+# Regenerate every figure in docs/figures (README gallery, docs/beyond-gatys.md, lessons).
+figures: $(STAMP)
+	$(BIN)/python scripts/make_readme_figures.py
+	$(BIN)/python scripts/make_beyond_figures.py
+	$(BIN)/python scripts/run_lessons.py --out build/lessons --figures docs/figures
+
 lint: $(STAMP)
-	$(BIN)/ruff check vgg_mat nst tests benchmarks data
+	$(BIN)/ruff check vgg_mat nst tests benchmarks data scripts lessons/src
 
 # The main job on the sample images -> out/demo.png (+ .json manifest, loss curves). Downloads
 # the real weights on first use (vgg-mat download: progress bar, resumable, size + MD5 checked);
