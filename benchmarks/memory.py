@@ -167,15 +167,42 @@ def fresh_process(
         raise ValueError(
             f"unknown variant {variant!r}; use one of {', '.join(VARIANTS + PROTOTYPES)}"
         )
+    command = [
+        "--variant", variant, "--size", str(size), "--steps", str(steps),
+        "--weights", str(weights),
+    ]  # fmt: skip
+    if save is not None:
+        command += ["--save", str(save)]
+    result: dict = {"variant": variant, "size": size}
+    result.update(run_child("benchmarks.memory", command, timeout=timeout))
+    return result
+
+
+def run_child(module: str, arguments: list[str], *, timeout: float) -> dict:
+    """Run ``python -m <module> <arguments> --start <t>`` in a fresh interpreter; parse its result.
+
+    Parameters
+    ----------
+    module : str
+        A module whose ``main`` prints its measurements as one JSON line (the last of stdout)
+        and accepts ``--start`` (the parent's ``time.time()`` just before spawning).
+    arguments : list of str
+        The module's other command-line arguments.
+    timeout : float
+        Seconds before the child is killed (then ``ok`` is False).
+
+    Returns
+    -------
+    dict
+        The child's JSON fields, plus ``wall_s`` (spawn to exit, parent's clock),
+        ``ru_maxrss_mib`` (see the module docstring), ``ok`` (exit status 0, a result line and a
+        readable ``vm_hwm_kib``), ``peak_rss_mib`` (``vm_hwm_kib`` / 1024; NaN on failure) and
+        ``error`` (the reason and the child's last stderr lines) on failure.
+    """
     repo = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as tmp:
         out_path, err_path = Path(tmp) / "out", Path(tmp) / "err"
-        command = [
-            sys.executable, "-m", "benchmarks.memory", "--variant", variant,
-            "--size", str(size), "--steps", str(steps), "--weights", str(weights),
-        ]  # fmt: skip
-        if save is not None:
-            command += ["--save", str(save)]
+        command = [sys.executable, "-m", module, *arguments]
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             start = time.time()
@@ -197,7 +224,7 @@ def fresh_process(
             proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         wall = time.time() - start
         lines = out_path.read_text().strip().splitlines()
-        result: dict = {"variant": variant, "size": size, "wall_s": wall}
+        result: dict = {"wall_s": wall}
         result["ru_maxrss_mib"] = usage.ru_maxrss / 1024.0
         result["peak_rss_mib"] = float("nan")
         if proc.returncode == 0 and lines and lines[-1].startswith("{"):

@@ -220,7 +220,115 @@ def verdicts(results: dict) -> list[tuple[str, str, str]]:
             figure,
             "PASS" if ok else "MISS",
         ))  # fmt: skip
+    rows += c2f_verdicts(results.get("c2f"))
     return rows
+
+
+def c2f_verdicts(c2f: dict | None) -> list[tuple[str, str, str]]:
+    """Issue 6's rows: coarse-to-fine peak RSS <= single scale (PASS/MISS), time (information)."""
+    if not c2f:
+        return []
+    single, multi = c2f["single"], c2f["c2f"]
+    size = c2f["size"]
+    if not (single.get("ok") and multi.get("ok")):
+        failed = single if not single.get("ok") else multi
+        return [(
+            f"Issue 6: coarse-to-fine peak RSS at {size} px <= a single-scale run at {size} px",
+            f"a run failed: {failed.get('error', 'failed')}",
+            "MISS",
+        )]  # fmt: skip
+    rows = [(
+        f"Issue 6: coarse-to-fine peak RSS at {size} px <= a single-scale run at {size} px",
+        f"{c2f['rss_ratio']:.2f}x ({multi['peak_rss_mib']:.0f} / {single['peak_rss_mib']:.0f} "
+        "MiB)",
+        "PASS" if multi["peak_rss_mib"] <= single["peak_rss_mib"] else "MISS",
+    )]  # fmt: skip
+    figure = (
+        f"{c2f['time_ratio']:.2f}x ({multi['to_quality_s']:.0f} s vs "
+        f"{single['to_quality_s']:.0f} s)"
+        if multi["reached"]
+        else f"not reached in the last stage's {c2f['iterations']} iterations "
+        f"({multi['to_quality_s']:.0f} s vs {single['to_quality_s']:.0f} s)"
+    )
+    rows.append((
+        f"Issue 6 (information, no target): coarse-to-fine time to the single-scale run's "
+        f"final loss at {size} px",
+        figure,
+        "info",
+    ))  # fmt: skip
+    return rows
+
+
+def _c2f_section(c2f: dict) -> list[str]:
+    """The coarse-to-fine section's lines (see `benchmarks.c2f`)."""
+    size, single, multi = c2f["size"], c2f["single"], c2f["c2f"]
+    plan = ", ".join(map(str, c2f["plan"]))
+    lines = [
+        "",
+        f"### Coarse-to-fine against single scale at {size} px (issue 6)",
+        "",
+        f"Two fresh processes (`benchmarks/c2f.py`), weights `{c2f['weights']}`, "
+        f"{c2f['width']}; images {size} x {size}, preset tf-tutorial, our default optimiser "
+        f"(L-BFGS). Single scale: {c2f['iterations']} iterations at {size} px. Coarse-to-fine: "
+        f"`scales=[{plan}]`, {c2f['coarse_iterations']} iterations at each earlier stage, then "
+        f"at most {c2f['iterations']} at {size} px, stopped at the first iteration whose loss is "
+        "<= the single-scale run's final loss. **Quality** here is the total loss at the final "
+        "size with the same weights (the last stage's loss weights equal the single-scale "
+        "run's exactly), so equal quality means the same loss value. Caveat: the network is "
+        "synthetic (random weights), so the loss says nothing about how the pictures look. "
+        "Times run from the command start (imports and reading the weights included); "
+        "'in stylize' from the `nst.stylize` call.",
+        "",
+        f"| Run | Plan (px) | Iterations (budget) | Loss at {size} px: start | final | "
+        "Time to quality (s) | In stylize (s) | Peak RSS (MiB) | Status |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r, runs_plan in (("single scale", single, str(size)), ("coarse-to-fine", multi,
+                                                                      plan)):  # fmt: skip
+        if not r.get("ok"):
+            lines.append(f"| {name} | {runs_plan} | | | | | | | {r.get('error', 'failed')} |")
+            continue
+        used = " + ".join(
+            f"{s['iterations']} ({s['budget']})" for s in r["stages"]
+        )  # fmt: skip
+        status = (
+            "ok"
+            if r["mode"] == "single"
+            else ("reached the single-scale loss" if r["reached"] else "**did not reach it**")
+        )
+        lines.append(
+            f"| {name} | {runs_plan} | {used} | {r['stages'][-1]['start_loss']:.6g} | "
+            f"{r['final_loss']:.6g} | "
+            f"{r['to_quality_s']:.1f} | {r['in_stylize_s']:.1f} | {r['peak_rss_mib']:.0f} | "
+            f"{status} |"
+        )
+    if single.get("ok") and multi.get("ok"):
+        verdict = "PASS" if multi["peak_rss_mib"] <= single["peak_rss_mib"] else "MISS"
+        lines += [
+            "",
+            f"Coarse-to-fine / single scale: time **{c2f['time_ratio']:.2f}x** from the command "
+            f"start ({c2f['stylize_ratio']:.2f}x inside `nst.stylize`)"
+            + ("" if multi["reached"] else ", a lower bound: the target loss was not reached")
+            + f"; peak RSS **{c2f['rss_ratio']:.2f}x** ({verdict}: issue 6 requires the peak at "
+            "the final size not to exceed a single-scale run's).",
+            "",
+            "| Stage | Size (px) | Iterations (budget) | Loss at start | Loss at end | "
+            "Ends at (s) | Peak RSS so far (MiB) |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for k, s in enumerate(multi["stages"]):
+            peak = s.get("peak_so_far_kib")
+            lines.append(
+                f"| {k} | {s['size']} | {s['iterations']} ({s['budget']}) | "
+                f"{s['start_loss']:.6g} | {s['end_loss']:.6g} | {s['end_s']:.1f} | "
+                f"{peak / 1024 if peak else float('nan'):.0f} |"
+            )
+        lines += [
+            "",
+            "Stage losses are in each stage's balanced weights (`nst.multiscale."
+            "balance_weights`), so only the last stage's compare with the single-scale run.",
+        ]
+    return lines
 
 
 def render(results: dict) -> str:
@@ -427,6 +535,8 @@ def render(results: dict) -> str:
                 else f"Did not complete: {huge.get('error')}"
             ),
         ]
+    if results.get("c2f"):
+        lines += _c2f_section(results["c2f"])
     lines += ["", END]
     return "\n".join(lines)
 

@@ -8,7 +8,9 @@ One run measures, on the same synthetic VGG-19 weights, images and loss for ever
 2. peak RSS of each variant in a fresh process at the memory sizes (`benchmarks.memory`);
 3. time from command start to the first step in a fresh process;
 4. time to quality (`benchmarks.quality`) against the TF tutorial's 1000-step recipe;
-5. (full mode) a 2048 px output in a fresh process.
+5. (full mode) a 2048 px output in a fresh process;
+6. coarse-to-fine against a single-scale run of equal final loss, in fresh processes
+   (`benchmarks.c2f`, issue 6): 1024 px on a width/4 network (quick: 128 px, width/8).
 
 It writes the results as JSON (``<cache>/latest[-quick].json``) and the generated section of
 ``BENCHMARKS.md`` (quick mode: ``<cache>/BENCHMARKS-quick.md``), atomically, after every stage;
@@ -16,7 +18,8 @@ hand-written text outside the markers is kept. ``--keep-previous`` starts from t
 JSON, so stages can be rerun one at a time (each is dated in the output).
 
 Full mode: full-width weights, 256 and 512 px, memory at 1024 and 512 px, about 20-30 minutes
-on 2 busy cores without the 2048 px stage (``--skip huge``), which adds about 5-10 minutes.
+on 2 busy cores without the 2048 px stage (``--skip huge``), which adds about 5-10 minutes, and
+the coarse-to-fine stage (``--skip c2f``), which adds up to about 8.
 Quick mode: width_divisor 8, 64 and 128 px, a 100-step recipe, a few minutes.
 Exit status 2 with one line on stderr for bad arguments.
 """
@@ -32,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-STAGES = ("timing", "lbfgs", "memory", "first-step", "quality", "huge")
+STAGES = ("timing", "lbfgs", "memory", "first-step", "quality", "huge", "c2f")
 
 
 def _log(message: str) -> None:
@@ -80,6 +83,16 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                         "(default 0.25, the target: enough to decide PASS or MISS)")  # fmt: skip
     parser.add_argument("--recipe-steps", type=int, default=None,
                         help="steps of the tutorial recipe (default 1000; quick: 100)")  # fmt: skip
+    parser.add_argument("--c2f-size", type=int, default=None,
+                        help="coarse-to-fine stage: final size in px (default 1024; quick: "
+                        "128)")  # fmt: skip
+    parser.add_argument("--c2f-iterations", type=int, default=None,
+                        help="coarse-to-fine stage: the single-scale run's L-BFGS iterations, "
+                        "also the budget of each coarse-to-fine stage (default 150; quick: "
+                        "10)")  # fmt: skip
+    parser.add_argument("--c2f-width", type=int, default=None,
+                        help="coarse-to-fine stage: width_divisor of the synthetic network "
+                        "(default 4; quick: 8; ignored with --weights)")  # fmt: skip
     args = parser.parse_args(argv)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     unknown = skip - set(STAGES)
@@ -95,6 +108,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         )
     if args.sizes is not None and min(args.sizes) < 32:
         parser.exit(2, "benchmarks.run: --sizes must be >= 32 px (VGG-19 must reach conv5)\n")
+    if args.c2f_size is not None and args.c2f_size < 64:
+        parser.exit(2, "benchmarks.run: --c2f-size must be >= 64 px (two stages of >= 32 px)\n")
+    if args.c2f_iterations is not None and args.c2f_iterations < 1:
+        parser.exit(2, "benchmarks.run: --c2f-iterations must be >= 1\n")
+    if args.c2f_width is not None and args.c2f_width not in (1, 2, 4, 8, 16):
+        parser.exit(2, "benchmarks.run: --c2f-width must be one of 1, 2, 4, 8, 16\n")
     if not args.quality_budget > 0:
         parser.exit(2, "benchmarks.run: --quality-budget must be > 0\n")
     if args.rounds is not None and args.rounds < 1:
@@ -139,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     quality_size = args.quality_size or (min(sizes) if quick else 256)
     recipe_steps = args.recipe_steps or (100 if quick else 1000)
     huge_size = None if quick else 2048
+    c2f_size = args.c2f_size or (128 if quick else 1024)
+    c2f_iterations = args.c2f_iterations or (10 if quick else 150)
+    c2f_width = args.c2f_width or (8 if quick else 4)
     json_path = args.json or inputs.cache_dir() / ("latest-quick.json" if quick else "latest.json")
 
     if args.render:
@@ -292,6 +314,20 @@ def main(argv: list[str] | None = None) -> int:
         _log(f"  ok={row['ok']} peak RSS {row['peak_rss_mib'] / 1024:.1f} GiB")
         save("huge")
 
+    if "c2f" not in args.skip:
+        from benchmarks import c2f
+
+        if args.weights is None:
+            c2f_weights = inputs.weights_path(c2f_width)
+            c2f_label = f"width_divisor {c2f_width} (synthetic, random He-normal)"
+        else:
+            c2f_weights, c2f_label = args.weights, f"{weights.label}"
+        results["c2f"] = c2f.compare(
+            c2f_size, weights=c2f_weights, iterations=c2f_iterations, width=c2f_label,
+            timeout=3000.0, log=_log,
+        )  # fmt: skip
+        save("c2f")
+
     save("end")
     print(report.render(results))
     _log(f"wrote {args.output} and {json_path} in {results['wall_s'] / 60:.1f} min")
@@ -301,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
 #: Result keys that belong to a stage (kept from the previous JSON with --keep-previous).
 STAGE_KEYS = (
     "timing", "lbfgs", "matmul_size", "memory", "memory_size", "quality", "first_step", "huge",
+    "c2f",
 )  # fmt: skip
 
 

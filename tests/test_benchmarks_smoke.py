@@ -3,7 +3,8 @@
 The harness (`benchmarks/`) runs end to end in quick mode on a width/8 synthetic VGG-19 at 32 px:
 every pipeline builds, steps and lands in the table with the expected columns, the peers and
 ours compute the same loss (a real check that the Keras peer got our weights the right way
-round), and a fresh-process measurement comes back with a peak RSS.
+round), and a fresh-process measurement comes back with a peak RSS. The coarse-to-fine stage
+(issue 6) runs alone at 64 px (stages 32 and 64 px, 3 iterations each) in two fresh processes.
 """
 
 from __future__ import annotations
@@ -104,3 +105,40 @@ def test_render_without_results_exits_2(bench, tmp_path, capsys):
     assert status == 2
     assert "none.json" in capsys.readouterr().err
     assert not (tmp_path / "B.md").exists()
+
+
+def test_quick_coarse_to_fine_stage(bench, tmp_path):
+    """The c2f stage alone: two fresh processes, the section, the targets row, the JSON."""
+    output = tmp_path / "BENCHMARKS.md"
+    results_path = tmp_path / "results.json"
+    status = bench.main([
+        "--quick", "--skip", "timing,lbfgs,memory,first-step,quality,huge", "--c2f-size", "64",
+        "--c2f-iterations", "3", "--output", str(output), "--json", str(results_path),
+    ])  # fmt: skip
+    assert status == 0
+    text = output.read_text()
+    assert "### Coarse-to-fine against single scale at 64 px (issue 6)" in text
+    assert "Issue 6: coarse-to-fine peak RSS at 64 px <= a single-scale run at 64 px" in text
+
+    c2f = json.loads(results_path.read_text())["c2f"]
+    single, multi = c2f["single"], c2f["c2f"]
+    assert single["ok"], single.get("error")
+    assert multi["ok"], multi.get("error")
+    assert c2f["plan"] == [32, 64]
+    assert [s["size"] for s in multi["stages"]] == [32, 64]
+    assert single["iterations"] == [3]  # L-BFGS runs its full budget on this tiny problem
+    assert single["final_loss"] < single["stages"][0]["start_loss"]
+    assert multi["target"] == single["final_loss"]
+    assert multi["stages"][0]["iterations"] <= 3 and multi["stages"][1]["iterations"] <= 3
+    if multi["reached"]:  # stopped at the first Step at or below the target
+        assert multi["final_loss"] <= single["final_loss"]
+    else:  # ran its whole last-stage budget
+        assert multi["stages"][1]["iterations"] == 3
+        assert multi["final_loss"] > single["final_loss"]
+    for run in (single, multi):
+        assert run["peak_rss_mib"] > 50  # TensorFlow alone is more than that
+        assert 0 < run["imports_s"] <= run["call_s"] <= run["to_quality_s"] <= run["total_s"]
+    assert c2f["rss_ratio"] == multi["peak_rss_mib"] / single["peak_rss_mib"]
+    assert c2f["time_ratio"] == multi["to_quality_s"] / single["to_quality_s"]
+    expected = "PASS" if multi["peak_rss_mib"] <= single["peak_rss_mib"] else "MISS"
+    assert f"MiB) | {expected} |" in text
