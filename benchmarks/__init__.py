@@ -12,6 +12,8 @@ repository root; it writes ``BENCHMARKS.md``. The modules:
 - `lbfgs_cost`  scipy's L-BFGS-B iteration away from the network, against the bare algebra;
 - `memory`      fresh-process figures: peak RSS and time from command start to the first step;
 - `quality`     time to quality against the TF tutorial's 1000-step recipe (cached reference);
+- `c2f`         coarse-to-fine against a single-scale run of equal final loss, in fresh
+  processes: wall time and peak RSS (issue 6);
 - `report`      the Markdown tables, the machine description and the target verdicts;
 - `run`         the single entry point.
 
