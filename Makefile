@@ -35,6 +35,7 @@ figures: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check vgg_mat nst tests benchmarks data scripts lessons/src
+	$(BIN)/ruff format --check vgg_mat nst tests benchmarks data scripts lessons/src
 
 # The main job on the sample images -> out/demo.png (+ .json manifest, loss curves). Downloads
 # the real weights on first use (vgg-mat download: progress bar, resumable, size + MD5 checked);

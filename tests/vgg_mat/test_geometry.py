@@ -290,6 +290,7 @@ def test_receptive_field_matches_impulse_measurement(stack):
 
 def test_layer_table_matches_synthetic_file(tmp_path):
     from vgg_mat import load, write_synthetic
+
     path = write_synthetic(tmp_path / "tiny.mat", width_divisor=16, seed=0)
     weights = load(path)
     from_file = layer_table(weights, 64, 96)
@@ -320,6 +321,7 @@ def test_vgg19_layouts_differ_only_for_odd_sizes():
 
 def test_layer_table_matches_the_network_output_shapes():
     from vgg_mat import network
+
     layers = vgg19_layers(width_divisor=16)
     shapes = network.VGG(VGGWeights(layers)).output_shapes(100, 72)
     rows = layer_table(layers, 100, 72)
