@@ -236,7 +236,7 @@ assert e_shifted < 1e-3 * e_noise  # moving the stripes costs (almost) nothing
 # ## 4. relu1_1 alone, with real weights
 #
 # Now synthesise: start from noise (standard deviation 10 around the mean pixel) and minimise
-# $E_{relu1\_1}$ with L-BFGS-B, 100 iterations. relu1_1 sees $3\times3$ windows: its Gram
+# $E_{relu1\_1}$ with L-BFGS, 100 iterations. relu1_1 sees $3\times3$ windows: its Gram
 # matrix holds the co-occurrence statistics of 64 real edge and colour filters over 3x3
 # patches. That is enough to pin down the stripes' **orientation** and roughly their
 # **period**, but not their phase or long-range alignment.

@@ -285,7 +285,7 @@ assert np.all(np.sign(moved[clear]) == -np.sign(grad[clear]))
 # The network sees $x - \mu$ with the file's mean pixel $\mu$ = (123.68, 116.779, 103.939), so
 # a valid image ($0 \le x \le 255$) lives in the box $[-\mu, 255 - \mu]$ of the network's input
 # space: **R [-123.68, 131.32], G [-116.779, 138.221], B [-103.939, 151.061]**. Adam and SGD
-# clip to it after every step (a projection), L-BFGS-B keeps it as bound constraints. The TF
+# clip to it after every step (a projection), L-BFGS keeps it as bound constraints. The TF
 # tutorial does the same on $[0, 1]$ images (`clip_0_1`).
 
 # %%
@@ -306,11 +306,13 @@ at_bounds = np.mean((fast[-1].image == 0) | (fast[-1].image == 255))
 print(f"lr 50: {100 * at_bounds:.1f}% of pixel values sit on the box after 20 steps")
 
 # %% [markdown]
-# ## 4. Optimisers: L-BFGS-B, Adam, SGD
+# ## 4. Optimisers: L-BFGS, Adam, SGD
 #
 # Gatys used L-BFGS; the TF tutorial and most web demos use Adam; the Keras example uses plain
-# gradient descent. Same objective, same start, 40 iterations each (an L-BFGS iteration may
-# evaluate the loss several times in its line search).
+# gradient descent. `nst`'s L-BFGS is box-constrained like scipy's L-BFGS-B: by default a
+# projected L-BFGS whose vector work runs in compiled TensorFlow, with scipy's L-BFGS-B one
+# setting away (`lbfgs_engine="setulb"`; `nst.optimizers`). Same objective, same start, 40
+# iterations each (an L-BFGS iteration may evaluate the loss several times in its line search).
 #
 # Adam's step is in **pixels** (section 2: about `learning_rate` gray levels per step), so
 # `learning_rate` 0.1 is timid and 5-50 is brisk. SGD's step is `learning_rate` $\times$
@@ -319,7 +321,7 @@ print(f"lr 50: {100 * at_bounds:.1f}% of pixel values sit on the box after 20 st
 
 # %%
 ITERATIONS = 40
-runs = {"L-BFGS-B": list(nst.stylize(content, style, optimizer="lbfgs", iterations=ITERATIONS,
+runs = {"L-BFGS": list(nst.stylize(content, style, optimizer="lbfgs", iterations=ITERATIONS,
                                      **SETTINGS))}  # fmt: skip
 for lr in (0.1, 5.0, 20.0):
     runs[f"Adam lr {lr:g}"] = list(
@@ -337,7 +339,7 @@ for name, value in final.items():
     print(f"  {name:12s} final total {value:10.4g}   ({runs[name][-1].elapsed:.1f} s)")
 start_total = steps[0].losses["total"]
 assert final["Adam lr 0.1"] > final["Adam lr 5"]  # too small a step: barely moved
-assert final["L-BFGS-B"] < 0.5 * start_total and all(v < start_total for v in final.values())
+assert final["L-BFGS"] < 0.5 * start_total and all(v < start_total for v in final.values())
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4))
@@ -502,10 +504,10 @@ show(fig, top=0.9)
 #   reports can be recomputed from its image with the formulas of L4 and L6.
 # - Adam moves each pixel by about `learning_rate` gray levels per step (exactly that on step
 #   1) and only sees the *ratios* of the weights until $\epsilon$ matters; SGD needs the
-#   learning rate matched to the gradient's scale; L-BFGS-B needs neither and usually wins
+#   learning rate matched to the gradient's scale; L-BFGS needs neither and usually wins
 #   per iteration.
 # - Valid pixels are a box, $[-\mu, 255-\mu]$ in the network's input space; projecting onto it
-#   (clipping) after each step, or bounds in L-BFGS-B, keeps every iterate a real image.
+#   (clipping) after each step, or bounds in L-BFGS, keeps every iterate a real image.
 # - Starting from the content photo gives a lower content loss for the same effort; "noise"
 #   inits in the popular code are nearly blank images.
 # - The generator design puts checkpoints, early stopping and progress in the caller's loop.
@@ -513,7 +515,7 @@ show(fig, top=0.9)
 #
 # ## Exercises
 #
-# 1. Run section 4 with `iterations=200`. Does Adam lr 20 ever catch up with L-BFGS-B? Plot
+# 1. Run section 4 with `iterations=200`. Does Adam lr 20 ever catch up with L-BFGS? Plot
 #    the total loss against *function evaluations* instead of iterations (hint: count calls by
 #    wrapping the network).
 # 2. Add total variation (`tv_weight`) to the run of section 1 and choose $\gamma$ so that the
