@@ -44,6 +44,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from nst.config import INIT_MODES  # no TensorFlow: --init is checked before it loads
 from nst.manifest import (
     IMAGE_FORMATS,
     MANIFEST_VERSION,
@@ -202,11 +203,6 @@ class Option:
     repeat: bool = False
 
 
-#: `nst.config.INIT_MODES`, repeated here so that --init is checked before TensorFlow is
-#: imported (nst.config imports it); a test keeps the two equal.
-INIT_MODES = ("content", "noise", "content+noise", "style")
-
-
 PRESET = Option("--preset", "preset", str, "named settings of one published implementation")
 SIZE = Option("--size", "size", _integer(1), "longer side of the output in pixels", "N")
 ITERATIONS = Option("--iterations", "iterations", _integer(0), "optimiser iterations", "N")
@@ -331,15 +327,8 @@ RECONSTRUCT_OPTIONS: tuple[Option, ...] = (
 
 
 def _describe_default(config_field: str, command_default: Any) -> str:
-    """The default of a field in words, from the library's constants (imports TensorFlow)."""
-    from nst.config import (
-        DEFAULTS,
-        INIT_MODES,
-        LBFGS_ENGINES,
-        OPTIMIZERS,
-        POOLING,
-        StylizeConfig,
-    )
+    """The default of a field in words, from the library's constants."""
+    from nst.config import DEFAULTS, LBFGS_ENGINES, OPTIMIZERS, POOLING, StylizeConfig
     from nst.presets import PRESETS
 
     def show(value: Any) -> str:
@@ -1070,21 +1059,10 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 
 
 def _keras_aliases(names: Sequence[str]) -> dict[str, str]:
-    """{file name: Keras name} for the names `vgg_mat.resolve_layer` maps a Keras name onto."""
-    from vgg_mat.names import resolve_layer
+    """{file name: Keras name} for the layers Keras' VGG-19 has (`vgg_mat.keras_alias`)."""
+    from vgg_mat.names import keras_alias
 
-    candidates = []
-    for name in names:
-        if match := re.fullmatch(r"relu(\d+)_(\d+)", name):
-            candidates.append(f"block{match[1]}_conv{match[2]}")
-        elif match := re.fullmatch(r"pool(\d+)", name):
-            candidates.append(f"block{match[1]}_pool")
-    candidates += ["fc1", "fc2", "predictions"]
-    aliases = {}
-    for alias in candidates:
-        with contextlib.suppress(ValueError):
-            aliases[resolve_layer(alias, names)] = alias
-    return aliases
+    return {name: alias for name in names if (alias := keras_alias(name)) is not None}
 
 
 # ---------------------------------------------------------------------------------------------
