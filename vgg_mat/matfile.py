@@ -684,8 +684,9 @@ def load(
     (2016) and the 224x224x3 (beta16) forms. Integer fields are cast to float64 before any
     arithmetic (scipy returns them as uint8/uint16 from the 2016 file).
 
-    Memory: each layer's kernel is copied out of scipy's structure and the original released
-    at once, so at most one copy of the weights plus one layer is alive.
+    Memory: the kernels are scipy's own float32 arrays (not copied); each layer's struct is
+    released as soon as it is read, and with `up_to` the later layers are dropped before any is
+    converted, so one copy of the (kept) weights is alive.
     """
     path = Path(path)
     check_file(path)
