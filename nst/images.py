@@ -85,7 +85,9 @@ def fit_longer_side(height: int, width: int, longer_side: int) -> tuple[int, int
     return max(1, round(height * scale)), longer_side
 
 
-def resize_image(image: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
+def resize_image(
+    image: np.ndarray, size: int | tuple[int, int], *, copy: bool = True
+) -> np.ndarray:
     """Resize an image with a Lanczos filter, in float32, keeping values in [0, 255].
 
     Parameters
@@ -95,6 +97,10 @@ def resize_image(image: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
     size : int or (height, width)
         An int is the new longer side (aspect ratio kept, see `fit_longer_side`); a pair is
         the exact new size.
+    copy : bool
+        When the image already has that size: True (default) returns a copy, False returns
+        `image` itself (as float32, without a copy when it already is), for callers that only
+        read the result and would rather not hold two copies of a large image.
 
     Returns
     -------
@@ -107,7 +113,7 @@ def resize_image(image: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
     h, w = array.shape[:2]
     new_h, new_w = fit_longer_side(h, w, int(size)) if _is_int(size) else map(int, size)
     if (new_h, new_w) == (h, w):
-        return array.copy()
+        return array.copy() if copy else array
     channels = [
         np.asarray(
             Image.fromarray(np.ascontiguousarray(array[:, :, c])).resize(

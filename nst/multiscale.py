@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from nst.images import fit_longer_side, resize_image
+from nst.images import fit_longer_side
 from nst.optimize import Step, _deepest_layer
 from nst.optimize import _network as _vgg  # a VGG from a VGG, VGGWeights or path
 
@@ -340,7 +340,10 @@ def _stage(stylize, content, style, net, config, sizes, k, iterations, previous)
     settings = balance_weights(net, config, sizes[k], sizes[-1])
     settings.update(size=max(sizes[k]), iterations=int(iterations[k]))
     if previous is not None:
-        settings["init"] = resize_image(previous, sizes[k])  # x_0^(k) = upsample(x^(k-1))
+        # x_0^(k) = upsample(x^(k-1)): nst.stylize resizes an init image to the stage's size
+        # (Lanczos, resize_image), so the stage's config holds the small image, not a copy at
+        # the stage's size that would live as long as the stage
+        settings["init"] = previous
     settings.update(scales=None, scale_iterations=None)  # each stage is a single-scale run
     return stylize(content, style, weights=net, config=replace(config, **settings))
 

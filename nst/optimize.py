@@ -101,7 +101,11 @@ class _NonFinite(ArithmeticError):
 
 
 def _as_image(value: Any, argument: str) -> np.ndarray:
-    """An (H, W, 3) float32 [0, 255] image from a path or an array; ValueError otherwise."""
+    """An (H, W, 3) float32 [0, 255] image from a path or an array; ValueError otherwise.
+
+    A float32 array is not copied: the result is a read-only view of it (nothing here writes
+    into an input, and a large image is then held once, not once per layer of the pipeline).
+    """
     if isinstance(value, (str, os.PathLike)):
         if not Path(value).is_file():
             raise ValueError(f"{argument}: no image file at {str(value)!r}; check the path")
@@ -112,9 +116,10 @@ def _as_image(value: Any, argument: str) -> np.ndarray:
             f"{argument} must be an image path or an (H, W, 3) RGB array in [0, 255], got "
             f"{'shape ' + str(array.shape) if array.ndim else repr(value)}"
         )
-    array = array.astype(np.float32)
+    array = np.asarray(array, dtype=np.float32).view()  # a copy only to convert the dtype
     if not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 255:
         raise ValueError(f"{argument}: pixel values must be finite and in [0, 255]")
+    array.flags.writeable = False  # the caller's pixels: read, never written
     return array
 
 
@@ -220,7 +225,7 @@ def initial_image(
     h, w = content.shape[:2]
     rng = np.random.RandomState(seed)
     if isinstance(init, str) and init == "content":
-        image = content.copy()
+        image = content  # np.clip below makes the run's own copy
     elif isinstance(init, str) and init == "noise":
         image = np.asarray(mean, np.float64) + noise * rng.standard_normal((h, w, 3))
     elif isinstance(init, str) and init == "content+noise":
@@ -233,7 +238,7 @@ def initial_image(
         image = _as_image(init, "init")
         if image.shape[:2] != (h, w):
             image = resize_image(image, (h, w))
-    return np.clip(image, 0.0, 255.0).astype(np.float32)
+    return np.clip(image, 0.0, 255.0).astype(np.float32, copy=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -345,10 +350,10 @@ def stylize(
 
     net = _network(weights, config.pooling, up_to=_deepest_layer(config))
     if config.size is not None:
-        content_image = resize_image(content_image, config.size)
+        content_image = resize_image(content_image, config.size, copy=False)
     longer = max(content_image.shape[:2])
     style_side = max(1, round(longer * config.style_scale))  # style_scale x output's side
-    style_images = [resize_image(s, style_side) for s in style_images]
+    style_images = [resize_image(s, style_side, copy=False) for s in style_images]
     masks = _masks(config, len(styles), content_image.shape[:2]) if uses_style else None
     _check_layers_fit(net, config, content_image.shape[:2], "the content image")
     if uses_style:
@@ -407,6 +412,8 @@ def _run(net, config, content, styles, blend, init, masks=None) -> Iterator[Step
     )
     to_pixels = 255.0 / config.pixel_range
     z0 = (init * np.float32(config.pixel_range / 255.0))[np.newaxis]  # (1, H, W, 3)
+    shape = init.shape
+    del init  # from here on the optimiser holds the only copy of the start (see below)
     last: list[Step] = []  # the last good step, for StylizeError
 
     def record(iteration: int, z: np.ndarray, values: np.ndarray) -> Step:
@@ -414,15 +421,16 @@ def _run(net, config, content, styles, blend, init, masks=None) -> Iterator[Step
             raise _NonFinite(_first_bad(objective.keys, values))
         # z is inside [0, pixel_range] (both optimisers keep the box); the product is taken in
         # float64, so rounding to float32 cannot leave [0, 255]: no clipping hides anything here
-        image = (np.asarray(z, np.float64).reshape(init.shape) * to_pixels).astype(np.float32)
+        image = (np.asarray(z, np.float64).reshape(shape) * to_pixels).astype(np.float32)
         losses = {key: float(value) for key, value in zip(objective.keys, values, strict=True)}
         step = Step(iteration, image, losses, time.perf_counter() - start)
         last[:] = [step]
         return step
 
-    steps = _lbfgs if config.optimizer == "lbfgs" else _first_order
+    steps = (_lbfgs if config.optimizer == "lbfgs" else _first_order)(objective, config, z0, record)
+    del z0  # the optimiser lets go of it once it has its own (tensor or float64) copy
     try:
-        return (yield from steps(objective, config, z0, record))
+        return (yield from steps)
     except _NonFinite as error:
         good = last[0] if last else None
         iteration = good.iteration + 1 if good else 0
@@ -471,6 +479,7 @@ def _first_order(objective: Objective, config: StylizeConfig, z0: np.ndarray, re
             return values, ok, z, m, v
 
     z = tf.constant(z0)
+    del z0  # z is the run's copy
     m = tf.zeros_like(z)
     v = tf.zeros_like(z)
     for i in range(config.iterations + 1):
@@ -511,6 +520,7 @@ def _lbfgs(objective: Objective, config: StylizeConfig, z0: np.ndarray, record):
         maxls=config.maxls,
         engine=config.lbfgs_engine,
     )
+    del z0  # lbfgsb_iterations made its float64 copy of the start
     try:
         while True:
             try:

@@ -190,18 +190,21 @@ def lbfgsb_iterations(
     x0 = np.clip(x0, lower, upper)
     if engine not in LBFGS_ENGINES:
         raise ValueError(f"unknown engine {engine!r}; use one of: {', '.join(LBFGS_ENGINES)}")
-    if engine in ("tf", "auto"):
-        return (yield from tf_lbfgs_iterations(
-            fun, x0, lower, upper, max_iterations=max_iterations, maxcor=maxcor, maxls=maxls
-        ))  # fmt: skip
     if engine == "setulb" and not _setulb_available():
         raise ValueError(
             f"engine 'setulb' needs scipy 1.15-1.17 (scipy {scipy.__version__} is installed); "
             "use engine='minimize' or 'tf'"
         )
-    if engine == "setulb":
-        return (yield from _setulb_iterations(fun, x0, lower, upper, max_iterations, maxcor, maxls))
-    return (yield from _minimize_iterations(fun, x0, lower, upper, max_iterations, maxcor, maxls))
+    if engine in ("tf", "auto"):
+        run = tf_lbfgs_iterations(
+            fun, x0, lower, upper, max_iterations=max_iterations, maxcor=maxcor, maxls=maxls
+        )
+    elif engine == "setulb":
+        run = _setulb_iterations(fun, x0, lower, upper, max_iterations, maxcor, maxls)
+    else:
+        run = _minimize_iterations(fun, x0, lower, upper, max_iterations, maxcor, maxls)
+    del x0  # the engine holds it now (the TF one drops it once x0 is a tensor)
+    return (yield from run)
 
 
 def _setulb_available() -> bool:
@@ -602,6 +605,7 @@ def tf_lbfgs_iterations(
         return best
 
     x = tf.constant(x0, dtype)
+    del x0  # x is the run's copy: no n-vector outlives its use
     f, g, info, x_host = evaluate(x)
     yield 0, x_host.copy(), info
     if max_iterations == 0:
