@@ -161,6 +161,11 @@ def test_fit_longer_side_and_resize_image():
     assert resize_image(image, 24).shape == (24, 18, 3)
     assert resize_image(image, np.int64(24)).shape == (24, 18, 3)
     np.testing.assert_array_equal(resize_image(image, 12), image.astype(np.float32))
+    same = image.astype(np.float32)
+    assert not np.shares_memory(resize_image(same, 12), same)  # a copy by default
+    assert resize_image(same, 12, copy=False) is same  # or the image itself, on request
+    assert resize_image(image, 12, copy=False).dtype == np.float32  # converted when it must be
+    assert resize_image(same, 6, copy=False).shape[:2] == fit_longer_side(12, 9, 6)  # resized
     sharp = np.zeros((8, 8, 3))
     sharp[:, 4:] = 255  # Lanczos overshoots here; the result is clipped
     assert resize_image(sharp, 20).max() <= 255 and resize_image(sharp, 20).min() >= 0

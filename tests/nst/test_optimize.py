@@ -425,6 +425,21 @@ def test_closing_an_lbfgs_run_leaves_no_thread_behind(tiny_weights, content32, s
     assert threading.active_count() == before
 
 
+def test_inputs_are_read_not_copied_nor_written(tiny_weights, content32, style32):
+    content, style = content32.copy(), style32.copy()
+    before = content.copy(), style.copy()
+    steps = list(stylize(content, style, weights=tiny_weights, iterations=2, optimizer="lbfgs"))
+    np.testing.assert_array_equal(content, before[0])
+    np.testing.assert_array_equal(style, before[1])
+    assert content.flags.writeable and style.flags.writeable  # the caller's flags untouched
+    assert not any(np.shares_memory(step.image, content) for step in steps)  # fresh images
+    # the checked image is a read-only view of a float32 input (a copy only to convert)
+    view = nst.optimize._as_image(content, "content")
+    assert np.shares_memory(view, content) and not view.flags.writeable
+    converted = nst.optimize._as_image(content.astype(np.float64), "content")
+    assert converted.dtype == np.float32 and not np.shares_memory(converted, content)
+
+
 def test_exports():
     assert nst.stylize is stylize and nst.Step is Step and nst.StylizeError is StylizeError
     assert nst.StylizeConfig is StylizeConfig
