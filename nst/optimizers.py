@@ -406,11 +406,17 @@ def _projected_trial(x, d, g, t, lower, upper):
 
 
 @tf.function(autograph=False)
+def _slope_at(x_new, g_new, x):
+    """g_new^T (x_new - x): the slope at the trial, per unit of the segment's parameter."""
+    return _dot(g_new, x_new - x)
+
+
+@tf.function(autograph=False)
 def _curvature_pair(x_new, g_new, x, g):
-    """s = x_new - x, y = g_new - g, s^T y and g_new^T s."""
+    """s = x_new - x, y = g_new - g and s^T y."""
     s = x_new - x
     y = g_new - g
-    return s, y, _dot(s, y), _dot(g_new, s)
+    return s, y, _dot(s, y)
 
 
 def _shrunk_step(t: float, f0: float, f_t: float, slope0: float, slope_t: float) -> float:
@@ -557,6 +563,11 @@ def tf_lbfgs_iterations(
     Host traffic per evaluation: the trial point goes to `fun` as a float64 array and the
     gradient comes back (one copy each way, under a millisecond at 512 px), plus a few scalars
     (δ, g^T s, s^T y). Every vector operation is a compiled TensorFlow call.
+
+    Memory, in n-vectors besides the 2m of the pairs: the iterate and its gradient, the
+    segment, and during the line search the best trial so far and the current one (point and
+    gradient each); the direction, failed trials and host copies are dropped as soon as they
+    are used, and (s, y) is formed for the accepted step only.
     """
     n = x0.size
     np_dtype = dtype.as_numpy_dtype
@@ -568,18 +579,31 @@ def tf_lbfgs_iterations(
     maxfun = (max_iterations + 1) * (maxls + 1)
     evaluations = 0
 
-    def evaluate(x: tf.Tensor) -> tuple[float, tf.Tensor, Any, np.ndarray]:
-        nonlocal evaluations
-        x_host = np.array(x, dtype=np.float64)  # our own copy: fun may keep it
+    def host(x: tf.Tensor) -> np.ndarray:
+        """x as a fresh float64 array, exactly the point `fun` is (or was) evaluated at."""
+        x_host = np.array(x, dtype=np.float64)
         if dtype != tf.float64:  # rounding the bounds to dtype may have crossed them
             np.clip(x_host, lower, upper, out=x_host)
-        value, gradient, info = fun(x_host)
+        return x_host
+
+    def evaluate(x: tf.Tensor) -> tuple[float, tf.Tensor, Any]:
+        nonlocal evaluations
+        value, gradient, info = fun(host(x))  # fun may keep its array: it is its own
         evaluations += 1
         gradient = tf.constant(np.asarray(gradient, dtype=np_dtype).reshape(n))
-        return float(value), gradient, info, x_host
+        return float(value), gradient, info
+
+    def accepted(x, g, best):
+        """The line search's result with its curvature pair: (x, f, g, info, s, y, s^T y, δ)."""
+        x_t, f_t, g_t, info, decrease = best
+        s, y, sy = _curvature_pair(x_t, g_t, x, g)
+        return x_t, f_t, g_t, info, s, y, float(sy), decrease
 
     def line_search(x, f, g, p, t):
-        """The accepted (x, f, g, info, x_host, s, y, s^T y), or None."""
+        """The accepted (x, f, g, info, s, y, s^T y, δ), or None.
+
+        Memory: at most one trial is alive besides the best one so far (its point and
+        gradient); the pair (s, y) is made for the accepted step only."""
         c1, c2 = _SUFFICIENT_DECREASE, _CURVATURE
         best, t_low, t_high = None, 0.0, None
         for _ in range(maxls):
@@ -587,27 +611,27 @@ def tf_lbfgs_iterations(
             decrease = float(decrease)  # delta(t) = g^T (x(t) - x)
             if not decrease < 0:  # the step vanished in rounding
                 break
-            f_t, g_t, info, x_host = evaluate(x_t)
+            f_t, g_t, info = evaluate(x_t)
+            gs = float(_slope_at(x_t, g_t, x))  # g(x(t))^T (x(t) - x)
             if not f_t <= f + c1 * decrease:  # Armijo fails (or f_t is NaN)
                 t_high = t
                 if best is not None:
                     t = 0.5 * (t_low + t_high)
                 else:  # interpolate f along the segment (Moré and Thuente's rule)
-                    _, _, _, gs = _curvature_pair(x_t, g_t, x, g)  # g(x(t))^T (x(t) - x)
-                    t = _shrunk_step(t, f, f_t, decrease / t, float(gs) / t)
+                    t = _shrunk_step(t, f, f_t, decrease / t, gs / t)
+                x_t = g_t = info = None  # a failed trial is not kept during the next one
                 continue
-            s, y, sy, gs = _curvature_pair(x_t, g_t, x, g)
-            best = (x_t, f_t, g_t, info, x_host, s, y, float(sy), decrease)
-            if float(gs) >= c2 * decrease or t >= t_max:
-                return best
+            best = (x_t, f_t, g_t, info, decrease)
+            if gs >= c2 * decrease or t >= t_max:
+                return accepted(x, g, best)
             t_low = t
             t = 0.5 * (t_low + t_high) if t_high is not None else min(4.0 * t, t_max)
-        return best
+        return None if best is None else accepted(x, g, best)
 
     x = tf.constant(x0, dtype)
     del x0  # x is the run's copy: no n-vector outlives its use
-    f, g, info, x_host = evaluate(x)
-    yield 0, x_host.copy(), info
+    f, g, info = evaluate(x)
+    yield 0, host(x), info
     if max_iterations == 0:
         return "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"
     zeros = tf.zeros((n,), dtype)
@@ -627,7 +651,10 @@ def tf_lbfgs_iterations(
             return "CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL"
         t0 = 1.0 if pairs or boxed else min(1.0 / float(norm), t_max)
         x_end, _ = _projected_trial(x, d, g, tf.constant(t0, dtype), lo, hi)  # Pi(x + t0 d)
-        found = line_search(x, f, g, x_end - x, 1.0)  # along the segment from x to x_end
+        segment = x_end - x
+        del d, x_end  # the search needs the segment only
+        found = line_search(x, f, g, segment, 1.0)  # along the segment from x to x_end
+        del segment
         if found is None:
             if pairs:  # L-BFGS-B's recovery: forget the pairs, retry from steepest descent
                 pairs.clear()
@@ -635,13 +662,14 @@ def tf_lbfgs_iterations(
                 continue
             return "ABNORMAL: LINE SEARCH CANNOT MAKE PROGRESS"
         f_old = f
-        x, f, g, info, x_host, s, y, sy, decrease = found
+        x, f, g, info, s, y, sy, decrease = found
+        del found
         if sy > np.finfo(np.float64).eps * -decrease:  # s^T y > 0: H stays positive definite
             yy = float(_dot(y, y))
             pairs.append((s, y, 1.0 / sy))
             gamma = sy / yy
         iteration += 1
-        yield iteration, x_host.copy(), info
+        yield iteration, host(x), info
         if iteration >= max_iterations:
             return "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"
         if evaluations > maxfun:
