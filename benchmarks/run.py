@@ -19,7 +19,7 @@ JSON, so stages can be rerun one at a time (each is dated in the output).
 
 Full mode: full-width weights, 256 and 512 px, memory at 1024 and 512 px, about 20-30 minutes
 on 2 busy cores without the 2048 px stage (``--skip huge``), which adds about 5-10 minutes, and
-the coarse-to-fine stage (``--skip c2f``), which adds up to about 8.
+the coarse-to-fine stage (``--skip c2f``), which adds about 6 (3 rounds at 1024 px).
 Quick mode: width_divisor 8, 64 and 128 px, a 100-step recipe, a few minutes.
 Exit status 2 with one line on stderr for bad arguments.
 """
@@ -90,6 +90,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                         help="coarse-to-fine stage: the single-scale run's L-BFGS iterations, "
                         "also the budget of each coarse-to-fine stage (default 150; quick: "
                         "10)")  # fmt: skip
+    parser.add_argument("--c2f-rounds", type=int, default=None,
+                        help="rounds of the coarse-to-fine pair (default 3; quick: 1)")  # fmt: skip
     parser.add_argument("--c2f-width", type=int, default=None,
                         help="coarse-to-fine stage: width_divisor of the synthetic network "
                         "(default 4; quick: 8; ignored with --weights)")  # fmt: skip
@@ -112,6 +114,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         parser.exit(2, "benchmarks.run: --c2f-size must be >= 64 px (two stages of >= 32 px)\n")
     if args.c2f_iterations is not None and args.c2f_iterations < 1:
         parser.exit(2, "benchmarks.run: --c2f-iterations must be >= 1\n")
+    if args.c2f_rounds is not None and args.c2f_rounds < 1:
+        parser.exit(2, "benchmarks.run: --c2f-rounds must be >= 1\n")
     if args.c2f_width is not None and args.c2f_width not in (1, 2, 4, 8, 16):
         parser.exit(2, "benchmarks.run: --c2f-width must be one of 1, 2, 4, 8, 16\n")
     if not args.quality_budget > 0:
@@ -161,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     c2f_size = args.c2f_size or (128 if quick else 1024)
     c2f_iterations = args.c2f_iterations or (10 if quick else 150)
     c2f_width = args.c2f_width or (8 if quick else 4)
+    c2f_rounds = args.c2f_rounds or (1 if quick else 3)
     json_path = args.json or inputs.cache_dir() / ("latest-quick.json" if quick else "latest.json")
 
     if args.render:
@@ -324,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
             c2f_weights, c2f_label = args.weights, f"{weights.label}"
         results["c2f"] = c2f.compare(
             c2f_size, weights=c2f_weights, iterations=c2f_iterations, width=c2f_label,
-            timeout=3000.0, log=_log,
+            rounds=c2f_rounds, timeout=3000.0, log=_log,
         )  # fmt: skip
         save("c2f")
 

@@ -142,3 +142,46 @@ def test_quick_coarse_to_fine_stage(bench, tmp_path):
     assert c2f["time_ratio"] == multi["to_quality_s"] / single["to_quality_s"]
     expected = "PASS" if multi["peak_rss_mib"] <= single["peak_rss_mib"] else "MISS"
     assert f"MiB) | {expected} |" in text
+
+
+def test_coarse_to_fine_rounds_medians_and_verdict(bench, monkeypatch):
+    """Several rounds: ratios of the medians, PASS within the single-scale runs' range."""
+    from benchmarks import c2f, report
+
+    assert c2f.rss_verdict([2000], [2000]) == "PASS"
+    assert c2f.rss_verdict([2000], [2001]) == "MISS"  # one round: the plain comparison
+    assert c2f.rss_verdict([1990, 2040, 2010], [2000, 2030, 2100]) == "PASS"  # 2030 <= 2040
+    assert c2f.rss_verdict([1990, 2000, 2010], [2020, 2030, 2000]) == "MISS"  # 2020 > 2010
+
+    peaks = iter(
+        [(2000, 100.0), (2100, 50.0), (2040, 110.0), (2010, 44.0), (1990, 90.0), (2030, 60.0)]
+    )  # (peak MiB, seconds): single, c2f, single, c2f, ...
+
+    def fake_run(mode, size, **kwargs):
+        peak, seconds = next(peaks)
+        stage = {
+            "size": size,
+            "budget": 3,
+            "iterations": 3,
+            "start_loss": 2.0,
+            "end_loss": 1.0,
+            "end_s": seconds,
+            "peak_so_far_kib": peak * 1024,
+        }
+        return {"mode": mode, "size": size, "ok": True, "peak_rss_mib": peak,
+                "to_quality_s": seconds, "in_stylize_s": seconds - 5, "final_loss": 1.0,
+                "stages": [stage], "iterations": [3], "reached": True}  # fmt: skip
+
+    monkeypatch.setattr(c2f, "fresh_run", fake_run)
+    result = c2f.compare(64, weights=Path("w.mat"), iterations=3, rounds=3, log=lambda _: None)
+    assert result["rss_single_mib"] == [2000, 2040, 1990]
+    assert result["rss_c2f_mib"] == [2100, 2010, 2030]
+    assert result["rss_ratio"] == 2030 / 2000  # median / median
+    assert result["time_ratio"] == pytest.approx(0.5)  # median of 0.5, 0.4, 0.667
+    assert result["rss_verdict"] == "PASS"  # 2030 <= max(single) = 2040
+    assert result["single"] is result["rounds"][0]["single"]
+    text = "\n".join(report._c2f_section(result))
+    assert "| single scale (round 3) |" in text and "| coarse-to-fine (round 2) |" in text
+    assert "medians 2030 / 2000 MiB over 3 rounds" in text and "(PASS:" in text
+    (row,) = [r for r in report.c2f_verdicts(result) if "peak RSS" in r[0]]
+    assert row[2] == "PASS" and "1.01x" in row[1]
