@@ -264,6 +264,8 @@ def stylize(
         The style image(s); each is resized to the output's longer side. With several, their
         style targets are blended with `style_blend`. None (or ``[]``) only when no style
         term is used (``style_weight=0`` or ``style_layers=[]``: content reconstruction).
+        Arrays are read, never written, and float32 ones are not copied (a large image is held
+        once): leave them unchanged until the run has started (the first ``next()``).
     weights : vgg_mat.VGGWeights, vgg_mat.VGG or path
         The network's weights (a path is read with `vgg_mat.load`).
     config : StylizeConfig, optional
