@@ -321,8 +321,9 @@ def _differences(x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
 def _safe_power(s: tf.Tensor, exponent: float) -> tf.Tensor:
     """s ** exponent for s >= 0, with value 0 and gradient 0 at s = 0 (no inf * 0 = NaN)."""
     positive = s > 0
-    safe = tf.where(positive, s, tf.ones_like(s))
-    return tf.where(positive, tf.pow(safe, exponent), tf.zeros_like(s))
+    one, zero = tf.ones((), s.dtype), tf.zeros((), s.dtype)  # scalars: no folded image-sized
+    safe = tf.where(positive, s, one)  # constants in the compiled step
+    return tf.where(positive, tf.pow(safe, exponent), zero)
 
 
 def tv_loss(image: tf.Tensor, *, kind: str = "l1", beta: float | None = None) -> tf.Tensor:

@@ -376,7 +376,9 @@ def _projected_direction(x, g, lower, upper, s_pairs, y_pairs, rho, gamma):
     1 / (s_i^T y_i), 0 for an empty slot (whose s and y are zeros: the slot then changes
     nothing). `gamma` is H_0's scale. Equations: `tf_lbfgs_iterations`' Notes.
     """
-    zero = tf.zeros_like(g)
+    # a scalar, broadcast by tf.where: tf.zeros_like(g) would be constant-folded into an
+    # n-vector that the traced function keeps for as long as the process lives
+    zero = tf.zeros((), g.dtype)
     at_lower, at_upper = x <= lower, x >= upper
     fixed = (at_lower & (g > 0)) | (at_upper & (g < 0))  # the gradient pushes out of the box
     q = tf.where(fixed, zero, g)  # P_F g

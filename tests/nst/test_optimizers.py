@@ -385,3 +385,27 @@ def test_shrunk_step_by_hand():
     assert _shrunk_step(2.0, 0.0, 0.89, -0.255, 1.645) == pytest.approx(0.3 + t_q, 1e-12)
     assert _shrunk_step(1.0, 0.0, np.inf, -0.51, 3.29) == 0.1  # not finite: the smallest
     assert _shrunk_step(1.0, 0.0, 1e12, -0.51, 1e12) == 0.1  # clamped to [0.1 t, 0.5 t]
+
+
+def _allocator_bytes_in_use() -> int:
+    try:
+        return tf.config.experimental.get_memory_info("CPU:0")["current"]
+    except (ValueError, tf.errors.OpError) as error:  # an allocator without statistics
+        pytest.skip(f"TensorFlow's CPU allocator keeps no statistics here ({error})")
+
+
+def test_tf_engine_leaves_no_n_vector_behind():
+    """A finished run frees everything it allocated: nothing of size n stays with the compiled
+    helpers (a folded tf.zeros_like(g) once did, per problem size, for the process's life)."""
+    n = 300_000  # 2.4 MB of float64: above the size TensorFlow's pool counts
+    before = _allocator_bytes_in_use()
+    for n_k in (n, n + 1):  # two sizes: two traces of every helper
+        x0 = np.zeros(n_k)
+        run = tf_lbfgs_iterations(
+            lambda x: (float(np.sum((x - 3.0) ** 2)), 2.0 * (x - 3.0), None),
+            x0, 0.0, 10.0, max_iterations=3,
+        )  # fmt: skip
+        *_, (iteration, x, _) = run
+        assert iteration >= 1 and np.allclose(x, 3.0)  # (a quadratic: done in one)
+    del run, x
+    assert _allocator_bytes_in_use() - before < n * 8 // 4
