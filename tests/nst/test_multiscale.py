@@ -199,13 +199,18 @@ NUMPY_DOMAIN = 389047
 
 
 def _numpy_bytes_alive_at(steps, stage: int, iteration: int) -> int:
-    """Bytes of numpy buffers allocated since tracing started and alive at that Step."""
+    """Bytes of numpy buffers our code allocated since tracing started, alive at that Step."""
     for step in steps:
         if getattr(step, "stage", 0) == stage and step.iteration == iteration:
             del step
             gc.collect()
             snapshot = tracemalloc.take_snapshot()
-            traces = snapshot.filter_traces([tracemalloc.DomainFilter(True, NUMPY_DOMAIN)])
+            traces = snapshot.filter_traces([
+                tracemalloc.DomainFilter(True, NUMPY_DOMAIN),
+                # a tensor's storage counts here only when TensorFlow happened to copy a
+                # misaligned numpy array to make it (by chance, in either run): leave it out
+                tracemalloc.Filter(False, "*tensorflow*"),
+            ])  # fmt: skip
             return sum(stat.size for stat in traces.statistics("filename"))
     raise AssertionError(f"no step ({stage}, {iteration})")
 
@@ -239,7 +244,7 @@ def test_the_final_stage_holds_no_more_image_data_than_a_single_run(
         tracemalloc.stop()
     previous = 32 * 32 * 3 * 4  # stage 0's float32 result, the final stage's init
     image = 64 * 64 * 3 * 4
-    assert single > image  # the measurement sees the run's own buffers
+    assert single >= image  # the measurement sees the run's own buffers (at least its Step)
     assert staged <= single + previous, (staged, single)
 
 
