@@ -178,6 +178,34 @@ def fresh_process(
     return result
 
 
+def combine_rounds(runs: list[dict]) -> dict:
+    """One row from several fresh-process runs of the same variant and size: the median run.
+
+    Parameters
+    ----------
+    runs : list of dict
+        `fresh_process` results, in the order they ran.
+
+    Returns
+    -------
+    dict
+        The run whose peak RSS is the median of the successful runs (the lower middle one for
+        an even count), so its times belong to the same run, with ``peak_rss_runs_mib``: every
+        successful run's peak, in run order. The first run as it is when none succeeded.
+
+    Notes
+    -----
+    One fresh process is not enough for a memory figure here: two runs of the same L-BFGS
+    variant at 1024 px peaked 3116 and 3289 MiB, minutes apart (which trials the line search
+    holds when the peak comes; thread timing in TensorFlow's pool).
+    """
+    ok = [r for r in runs if r.get("ok")]
+    if not ok:
+        return runs[0]
+    median = sorted(ok, key=lambda r: r["peak_rss_mib"])[(len(ok) - 1) // 2]
+    return {**median, "peak_rss_runs_mib": [r["peak_rss_mib"] for r in ok]}
+
+
 def run_child(module: str, arguments: list[str], *, timeout: float) -> dict:
     """Run ``python -m <module> <arguments> --start <t>`` in a fresh interpreter; parse its result.
 

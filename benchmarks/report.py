@@ -118,6 +118,14 @@ def derived(size_result: dict) -> dict:
     return out
 
 
+def _spread(row: dict) -> str:
+    """``"; ours-lbfgs: median of 3, 3116-3289"`` for a memory row of several runs, else ""."""
+    runs = row.get("peak_rss_runs_mib") or []
+    if len(runs) < 2:
+        return ""
+    return f"; {row['variant']}: median of {len(runs)}, {min(runs):.0f}-{max(runs):.0f}"
+
+
 def verdicts(results: dict) -> list[tuple[str, str, str]]:
     """(target, measured figure, PASS/MISS/n/a) for each target of issue 8."""
     rows = []
@@ -174,7 +182,8 @@ def verdicts(results: dict) -> list[tuple[str, str, str]]:
                     ratio = r["peak_rss_mib"] / base
                     rows.append((
                         f"Peak RSS at {mem_size} px <= 0.8x peer (a) ({variant})",
-                        f"{ratio:.2f}x ({r['peak_rss_mib']:.0f} / {base:.0f} MiB)",
+                        f"{ratio:.2f}x ({r['peak_rss_mib']:.0f} / {base:.0f} MiB"
+                        f"{_spread(r)}{_spread(rows_at['keras-tf'])})",
                         "PASS" if ratio <= 0.8 else "MISS",
                     ))  # fmt: skip
     ttq = results.get("quality")
@@ -470,7 +479,9 @@ def render(results: dict) -> str:
             "Each row is a new Python process (`python -m benchmarks.memory`): imports, reading "
             "the weights file, building the network, targets, the first step(s). Peak RSS is "
             "the child's own `VmHWM` (`ru_maxrss` is useless here: Linux carries the parent's "
-            "maxrss across fork + exec; see `benchmarks/memory.py`).",
+            "maxrss across fork + exec; see `benchmarks/memory.py`). With several rounds, "
+            "a row is the median run (`benchmarks.memory.combine_rounds`) and the peak column "
+            "gives the range.",
             "",
             "| Size | Variant | Peak RSS (MiB) | vs (a) | Imports (s) | Ready (s) |"
             " First step (s) | Steps | Status |",
@@ -481,9 +492,13 @@ def render(results: dict) -> str:
                          and r.get("ok")), None)  # fmt: skip
             for r in rows:
                 ratio = f"{r['peak_rss_mib'] / base:.2f}" if base and r.get("ok") else ""
+                runs = r.get("peak_rss_runs_mib") or []
+                peak = f"{r['peak_rss_mib']:.0f}" + (
+                    f" ({min(runs):.0f}-{max(runs):.0f})" if len(runs) > 1 else ""
+                )
                 if r.get("ok"):
                     lines.append(
-                        f"| {size} | {SHORT[r['variant']]} | {r['peak_rss_mib']:.0f} | {ratio} |"
+                        f"| {size} | {SHORT[r['variant']]} | {peak} | {ratio} |"
                         f" {r['imports_s']:.1f} | {r['ready_s']:.1f} | {r['first_step_s']:.1f} |"
                         f" {r['steps']} | ok |"
                     )

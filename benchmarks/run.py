@@ -5,7 +5,8 @@ One run measures, on the same synthetic VGG-19 weights, images and loss for ever
 1. interleaved step times at each size (`benchmarks.timing`), with the TF matmul rate probed
    in every round, the FLOP model of `benchmarks.flops` and the L-BFGS overhead, plus the cost
    of scipy's L-BFGS-B iteration away from the network (`benchmarks.lbfgs_cost`);
-2. peak RSS of each variant in a fresh process at the memory sizes (`benchmarks.memory`);
+2. peak RSS of each variant in a fresh process at the memory sizes (`benchmarks.memory`),
+   the median of 3 interleaved rounds (quick: 1);
 3. time from command start to the first step in a fresh process;
 4. time to quality (`benchmarks.quality`) against the TF tutorial's 1000-step recipe;
 5. (full mode) a 2048 px output in a fresh process;
@@ -83,6 +84,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                         "(default 0.25, the target: enough to decide PASS or MISS)")  # fmt: skip
     parser.add_argument("--recipe-steps", type=int, default=None,
                         help="steps of the tutorial recipe (default 1000; quick: 100)")  # fmt: skip
+    parser.add_argument("--memory-rounds", type=int, default=None,
+                        help="fresh processes per memory row, interleaved; the row is the "
+                        "median (default 3; quick: 1)")  # fmt: skip
     parser.add_argument("--c2f-size", type=int, default=None,
                         help="coarse-to-fine stage: final size in px (default 1024; quick: "
                         "128)")  # fmt: skip
@@ -114,6 +118,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         parser.exit(2, "benchmarks.run: --c2f-size must be >= 64 px (two stages of >= 32 px)\n")
     if args.c2f_iterations is not None and args.c2f_iterations < 1:
         parser.exit(2, "benchmarks.run: --c2f-iterations must be >= 1\n")
+    if args.memory_rounds is not None and args.memory_rounds < 1:
+        parser.exit(2, "benchmarks.run: --memory-rounds must be >= 1\n")
     if args.c2f_rounds is not None and args.c2f_rounds < 1:
         parser.exit(2, "benchmarks.run: --c2f-rounds must be >= 1\n")
     if args.c2f_width is not None and args.c2f_width not in (1, 2, 4, 8, 16):
@@ -158,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = args.sizes or ([64, 128] if quick else [256, 512])
     rounds = args.rounds or (3 if quick else 4)
     memory_sizes = args.memory_sizes or ([128, 64] if quick else [1024, 512])
+    memory_rounds = args.memory_rounds or (1 if quick else 3)
     first_size = min(sizes) if quick else 256
     quality_size = args.quality_size or (min(sizes) if quick else 256)
     recipe_steps = args.recipe_steps or (100 if quick else 1000)
@@ -235,14 +242,15 @@ def main(argv: list[str] | None = None) -> int:
             save("lbfgs")
 
     def fresh_rows(size: int, steps: int, variants=memory.VARIANTS) -> list[dict]:
-        rows = []
-        for variant in variants:
-            _log(f"fresh process: {variant} at {size} px")
-            rows.append(memory.fresh_process(variant, size, weights=weights_file, steps=steps))
-            row = rows[-1]
-            _log(f"  peak RSS {row['peak_rss_mib']:.0f} MiB, first step after "
-                 f"{row.get('first_step_s', float('nan')):.1f} s, ok={row['ok']}")  # fmt: skip
-        return rows
+        runs: dict[str, list[dict]] = {variant: [] for variant in variants}
+        for k in range(memory_rounds):  # the variants interleaved, round after round
+            for variant in variants:
+                _log(f"fresh process: {variant} at {size} px (round {k + 1} of {memory_rounds})")
+                row = memory.fresh_process(variant, size, weights=weights_file, steps=steps)
+                runs[variant].append(row)
+                _log(f"  peak RSS {row['peak_rss_mib']:.0f} MiB, first step after "
+                     f"{row.get('first_step_s', float('nan')):.1f} s, ok={row['ok']}")  # fmt: skip
+        return [memory.combine_rounds(runs[variant]) for variant in variants]
 
     if "memory" not in args.skip:
         previous = results.get("memory", {}) if args.keep_previous else {}

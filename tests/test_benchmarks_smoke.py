@@ -185,3 +185,35 @@ def test_coarse_to_fine_rounds_medians_and_verdict(bench, monkeypatch):
     assert "medians 2030 / 2000 MiB over 3 rounds" in text and "(PASS:" in text
     (row,) = [r for r in report.c2f_verdicts(result) if "peak RSS" in r[0]]
     assert row[2] == "PASS" and "1.01x" in row[1]
+
+
+def test_memory_rounds_keep_the_median_run(bench):
+    """A memory row of several fresh processes is the median run, with every peak listed."""
+    from benchmarks import memory, report
+
+    def run(peak, first_step, ok=True):
+        return {"variant": "ours-lbfgs", "ok": ok, "peak_rss_mib": peak, "imports_s": 2.0,
+                "ready_s": 4.0, "first_step_s": first_step, "steps": 1}  # fmt: skip
+
+    row = memory.combine_rounds([run(3289, 13.0), run(3116, 12.0), run(3200, 14.0)])
+    assert row["peak_rss_mib"] == 3200 and row["first_step_s"] == 14.0  # one run's figures
+    assert row["peak_rss_runs_mib"] == [3289, 3116, 3200]
+    assert memory.combine_rounds([run(10, 1.0), run(30, 1.0)])["peak_rss_mib"] == 10
+    failed = run(0, 0.0, ok=False)
+    assert memory.combine_rounds([failed, run(5, 1.0)])["peak_rss_mib"] == 5
+    assert memory.combine_rounds([failed]) is failed
+
+    keras = {**run(4000, 16.0), "variant": "keras-tf", "peak_rss_runs_mib": [3950, 4000, 4100]}
+    machine = {"cpu": "CPU", "cores": 2, "ram_gib": 24.0, "python": "3", "tensorflow": "2",
+               "numpy": "2", "scipy": "1"}  # fmt: skip
+    results = {"memory": {"1024": [keras, row]}, "memory_size": 1024, "machine": machine,
+               "date": "today", "quick": False, "command": "bench", "wall_s": 60.0,
+               "load_start": [0.0] * 3, "load_end": [0.0] * 3, "weights": "w.mat"}  # fmt: skip
+    (verdict,) = [v for v in report.verdicts(results) if "ours-lbfgs" in v[0]]
+    assert verdict[1] == (
+        "0.80x (3200 / 4000 MiB; ours-lbfgs: median of 3, 3116-3289; "
+        "keras-tf: median of 3, 3950-4100)"
+    )
+    assert verdict[2] == "PASS"
+    text = report.render(results)
+    assert "| 1024 | ours: nst.stylize, L-BFGS | 3200 (3116-3289) | 0.80 |" in text
