@@ -18,7 +18,7 @@ It writes the results as JSON (``<cache>/latest[-quick].json``) and the generate
 hand-written text outside the markers is kept. ``--keep-previous`` starts from the previous
 JSON, so stages can be rerun one at a time (each is dated in the output).
 
-Full mode: full-width weights, 256 and 512 px, memory at 1024 and 512 px, about 20-30 minutes
+Full mode: full-width weights, 256 and 512 px, memory at 1024 and 512 px, about 25-35 minutes
 on 2 busy cores without the 2048 px stage (``--skip huge``), which adds about 5-10 minutes, and
 the coarse-to-fine stage (``--skip c2f``), which adds about 6 (3 rounds at 1024 px).
 Quick mode: width_divisor 8, 64 and 128 px, a 100-step recipe, a few minutes.
