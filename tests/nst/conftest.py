@@ -3,9 +3,12 @@
 - `tiny_net`: `vgg_mat.VGG` over the session's `tiny_weights` (width_divisor=16, random).
 - `content32`, `style32`, `style32b`: deterministic 32x32 RGB images in [0, 255] (float32);
   32 px is the smallest size that reaches relu5_1 (four 2x2 pools: 32 -> 2).
+- `write_smooth_image`: writes a smooth random RGB PNG (the CLI tests' input files).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,3 +51,19 @@ def style32() -> np.ndarray:
 def style32b() -> np.ndarray:
     """Coarser, differently coloured waves, (32, 32, 3) float32."""
     return _waves(32, 0.3, 0.45, 1.7)[:, :, ::-1].copy()
+
+
+def _smooth_image(path: Path, size: tuple[int, int], seed: int) -> Path:
+    """A smooth random RGB image (H, W) = `size`, saved as PNG at `path`."""
+    from PIL import Image
+
+    rng = np.random.RandomState(seed)
+    small = rng.uniform(0, 255, size=(6, 6, 3)).astype(np.uint8)
+    Image.fromarray(small).resize((size[1], size[0]), Image.BILINEAR).save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def write_smooth_image():
+    """`write_smooth_image(path, (H, W), seed) -> path`: a smooth random RGB PNG."""
+    return _smooth_image

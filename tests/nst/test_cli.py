@@ -29,22 +29,14 @@ from nst.samples import sample_content_path, sample_style_paths
 TINY = ["--size", "48", "--iterations", "2"]
 
 
-def _image(path: Path, size: tuple[int, int], seed: int) -> Path:
-    """A smooth random RGB image (H, W) saved as PNG."""
-    rng = np.random.RandomState(seed)
-    small = rng.uniform(0, 255, size=(6, 6, 3)).astype(np.uint8)
-    Image.fromarray(small).resize((size[1], size[0]), Image.BILINEAR).save(path)
-    return path
-
-
 @pytest.fixture()
-def files(tmp_path):
+def files(tmp_path, write_smooth_image):
     """content.png (60x80), style.png (64x64), style2.png (50x50) and an out/ folder."""
     (tmp_path / "out").mkdir()
     return {
-        "content": _image(tmp_path / "content.png", (60, 80), 0),
-        "style": _image(tmp_path / "style.png", (64, 64), 1),
-        "style2": _image(tmp_path / "style2.png", (50, 50), 2),
+        "content": write_smooth_image(tmp_path / "content.png", (60, 80), 0),
+        "style": write_smooth_image(tmp_path / "style.png", (64, 64), 1),
+        "style2": write_smooth_image(tmp_path / "style2.png", (50, 50), 2),
         "out": tmp_path / "out" / "result.png",
         "dir": tmp_path,
     }

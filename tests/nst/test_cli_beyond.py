@@ -23,24 +23,17 @@ from nst.manifest import manifest_path
 QUICK = ["--iterations", "2", "--optimizer", "adam", "--quiet"]
 
 
-def _image(path: Path, size: tuple[int, int], seed: int) -> Path:
-    rng = np.random.RandomState(seed)
-    small = rng.uniform(0, 255, size=(6, 6, 3)).astype(np.uint8)
-    Image.fromarray(small).resize((size[1], size[0]), Image.BILINEAR).save(path)
-    return path
-
-
 @pytest.fixture()
-def files(tmp_path):
+def files(tmp_path, write_smooth_image):
     """content.png (36x48), style.png (40x40), style2.png (32x32), a half mask, an out/ folder."""
     (tmp_path / "out").mkdir()
     mask = np.zeros((36, 48, 3), np.uint8)
     mask[:, :24] = 255
     Image.fromarray(mask).save(tmp_path / "mask.png")
     return {
-        "content": _image(tmp_path / "content.png", (36, 48), 0),
-        "style": _image(tmp_path / "style.png", (40, 40), 1),
-        "style2": _image(tmp_path / "style2.png", (32, 32), 2),
+        "content": write_smooth_image(tmp_path / "content.png", (36, 48), 0),
+        "style": write_smooth_image(tmp_path / "style.png", (40, 40), 1),
+        "style2": write_smooth_image(tmp_path / "style2.png", (32, 32), 2),
         "mask": tmp_path / "mask.png",
         "out": tmp_path / "out" / "result.png",
         "dir": tmp_path,
