@@ -25,16 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from nst.choices import INIT_MODES, LBFGS_ENGINES, OPTIMIZERS, POOLING
 from nst.conventions import CONTENT_CONVENTIONS, STYLE_CONVENTIONS, TV_KINDS
 from nst.presets import Preset, get_preset
-
-OPTIMIZERS = ("lbfgs", "adam", "sgd")
-#: How ``optimizer="lbfgs"`` runs (`nst.optimizers.lbfgsb_iterations`): ``auto`` = ``tf``, the
-#: projected L-BFGS with its vector work in compiled TensorFlow; ``setulb`` / ``minimize``,
-#: scipy's L-BFGS-B (the reference; 4-13x more work per evaluation at 256-512 px).
-LBFGS_ENGINES = ("auto", "tf", "setulb", "minimize")
-INIT_MODES = ("content", "noise", "content+noise", "style")
-POOLING = ("max", "avg")
 
 #: What a field left at None becomes when no preset sets it. Gatys' formulas on our Caffe-scale
 #: network: content relu4_2, style relu1_1..relu5_1 with w_l = 1/5, alpha = 1 and beta = 1e4,

@@ -25,10 +25,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import tensorflow as tf
 
+from nst.choices import LOSS_TERMS
 from nst.losses import content_loss, style_loss, style_target, tv_loss
 
 #: The first four entries of `Objective.keys`; per-layer keys follow.
-TERMS = ("total", "content", "style", "tv")
+TERMS = LOSS_TERMS
 
 
 class Objective:

@@ -26,10 +26,12 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
 
+from nst.choices import LOSS_TERMS
+
 #: The label every figure made with random weights carries.
 SYNTHETIC_LABEL = "SYNTHETIC WEIGHTS - NOT VGG-19"
 
-_TERMS = ("total", "content", "style", "tv")
+_TERMS = LOSS_TERMS
 
 
 def stamp_synthetic(fig: Figure, text: str = SYNTHETIC_LABEL) -> Figure:

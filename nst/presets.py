@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from nst.choices import INIT_MODES, OPTIMIZERS, TAPS
 from nst.conventions import CONTENT_CONVENTIONS, STYLE_CONVENTIONS, TV_KINDS
 
 # VGG-19's feature layers in MatConvNet's names (pre-ReLU conv*_*, post-ReLU relu*_*, pool*).
@@ -38,9 +39,6 @@ VGG19_FEATURE_LAYERS = tuple(
     )
 )
 
-OPTIMIZERS = ("lbfgs", "adam", "sgd")
-INITS = ("content", "noise", "content+noise")
-TAPS = ("post-relu", "pre-relu")
 
 #: How a TV kind scales when pixels are multiplied by s: TV(s x) = s**p TV(x).
 _TV_SCALE_POWER = {
@@ -153,7 +151,7 @@ class Preset:
             (self.style_convention, STYLE_CONVENTIONS, "style convention"),
             (self.tv_kind, TV_KINDS, "TV kind"),
             (self.optimizer, OPTIMIZERS, "optimizer"),
-            (self.init, INITS, "init"),
+            (self.init, INIT_MODES, "init"),
             (self.tap, TAPS, "tap"),
             (self.pooling, ("max", "avg"), "pooling"),
         ):

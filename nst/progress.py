@@ -19,8 +19,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from nst.choices import LOSS_TERMS
+
 #: Terms shown in the progress bar (the per-layer ones stay in the manifest).
-BAR_TERMS = ("total", "content", "style", "tv")
+BAR_TERMS = LOSS_TERMS
 
 
 @dataclass(frozen=True)

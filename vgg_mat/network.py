@@ -44,6 +44,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import tensorflow as tf
 
+from vgg_mat.architecture import POOLING_METHODS
 from vgg_mat.names import VGG19_LAYER_NAMES, keras_alias, resolve_layer
 from vgg_mat.weights import Layer, VGGWeights
 
@@ -55,8 +56,6 @@ __all__ = [
     "resolve_layer",
     "transpose_kernels_hw",
 ]
-
-POOLING_METHODS = ("max", "avg")
 
 
 def transpose_kernels_hw(weights: VGGWeights) -> VGGWeights:
