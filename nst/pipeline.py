@@ -32,13 +32,14 @@ from typing import Any
 
 import numpy as np
 
+from nst import optimize  # optimize.stylize, looked up at each call (tests replace it)
 from nst.choices import INIT_MODES
 from nst.color import luminance, luminance_transfer, match_color_histogram, match_luminance
 from nst.config import StylizeConfig, resolve_config
 from nst.images import resize_image
 from nst.inputs import as_image, check_layers_fit, deepest_layer, network, style_list
 from nst.multiscale import ScaleStep, balance_weights, schedule
-from nst.optimize import Step, StylizeError, stylize
+from nst.optimize import Step, StylizeError
 from vgg_mat.architecture import VGG19_LAYER_NAMES
 
 __all__ = ["stylize_coarse_to_fine", "stylize_with_options"]
@@ -77,7 +78,7 @@ def stylize_with_options(
     config = resolve_config(config, layer_names=VGG19_LAYER_NAMES, **overrides)
     mode = config.preserve_colors
     if mode is None and config.scales is None:
-        return stylize(content, style, weights=weights, config=config)
+        return optimize.stylize(content, style, weights=weights, config=config)
     content_image = as_image(content, "content")
     styles = [as_image(s, f"style[{i}]") for i, s in enumerate(style_list(style))]
     init = config.init
@@ -95,7 +96,7 @@ def stylize_with_options(
             run_content, styles, weights, inner, config.scales, config.scale_iterations, min_size
         )
     else:
-        steps = stylize(run_content, styles, weights=weights, config=inner)
+        steps = optimize.stylize(run_content, styles, weights=weights, config=inner)
     if mode != "luminance":
         return steps
     return _recolored(steps, content_image)
@@ -207,7 +208,7 @@ def _stage(content, style, net, config, sizes, k, iterations, previous):
         # the stage's size that would live as long as the stage
         settings["init"] = previous
     settings.update(scales=None, scale_iterations=None)  # each stage is a single-scale run
-    return stylize(content, style, weights=net, config=replace(config, **settings))
+    return optimize.stylize(content, style, weights=net, config=replace(config, **settings))
 
 
 def _stages(content, style, net, config, sizes, iterations, first):
