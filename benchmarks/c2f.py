@@ -6,10 +6,11 @@ weights file, images, preset (``tf-tutorial``) and optimiser (our default, L-BFG
 
 1. **single scale**: ``nst.stylize(content, style, size=S, iterations=N)``, N a fixed budget;
    its final total loss L_1 is the quality to match;
-2. **coarse-to-fine**: ``nst.stylize(..., scales=plan, scale_iterations=[N_c, ..., N])`` with
-   `plan` = S/4, S/2, S (`plan`), stopped at the first Step of the last stage (size S) whose
-   total loss is <= L_1 ("reached"), or when that stage's N iterations are spent ("not
-   reached": then its time is a lower bound, not a time to quality).
+2. **coarse-to-fine**: ``nst.stylize_with_options(..., scales=plan,
+   scale_iterations=[N_c, ..., N])`` with `plan` = S/4, S/2, S (`plan`), stopped at the first
+   Step of the last stage (size S) whose total loss is <= L_1 ("reached"), or when that stage's
+   N iterations are spent ("not reached": then its time is a lower bound, not a time to
+   quality).
 
 **Quality here** is the total loss at the final size with the same weights: the last stage of a
 coarse-to-fine run uses exactly the single-scale run's loss weights at S
@@ -87,7 +88,9 @@ def _child(
     common = {"weights": weights, "preset": "tf-tutorial", "optimizer": "lbfgs", "size": size}
     if mode == "c2f":
         budgets = [coarse_iterations] * (len(stages) - 1) + [iterations]
-        run = nst.stylize(content, style, scales=list(stages), scale_iterations=budgets, **common)
+        run = nst.stylize_with_options(
+            content, style, scales=list(stages), scale_iterations=budgets, **common
+        )
     else:
         budgets = [iterations]
         run = nst.stylize(content, style, iterations=iterations, **common)

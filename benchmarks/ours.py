@@ -155,9 +155,9 @@ class OursRun:
 def conversion_seconds(shape: tuple[int, ...], repeats: int = 5) -> float:
     """Median time of the L-BFGS bridge's array conversions for one evaluation.
 
-    The same operations as `nst.optimize._lbfgs`'s ``fun`` does around the compiled call,
-    on an array of `shape`: float64 -> float32 tensor, gradient tensor -> float64 vector,
-    and the finiteness check.
+    The same operations as the ``fun`` of `nst.optimize`'s L-BFGS loop does around the
+    compiled call, on an array of `shape`: float64 -> float32 tensor, gradient tensor ->
+    float64 vector, and the finiteness check.
     """
     import tensorflow as tf
 

@@ -11,11 +11,14 @@ The loss and its pieces:
 The optimisation:
 
 - `config`        `StylizeConfig`: every setting of a run, filled from a preset and checked.
+- `inputs`        the checks on a run's images, weights and layers, and its starting image.
 - `objective`     the targets (once, compiled) and the compiled loss-and-gradient step.
-- `optimizers`    Adam's update and box-constrained L-BFGS (TensorFlow, or scipy's L-BFGS-B).
-- `optimize`      `stylize(...)`: a generator of `Step` records; no I/O.
-- `color`, `masks`, `multiscale`, `layer_weights`, `pipeline`: colour preservation, style
-                  masks, coarse-to-fine, layer weights (docs/beyond-gatys.md).
+- `optimizers`    Adam's update (`adam`) and box-constrained L-BFGS: the projected L-BFGS in
+                  TensorFlow (`lbfgs`), or scipy's L-BFGS-B (`lbfgs_scipy`, the reference).
+- `optimize`      `stylize(...)`: the single-scale loop, a generator of `Step` records; no I/O.
+- `guided`, `layer_weights`: guided Grams for style masks, per-layer style weights.
+- `pipeline`      `stylize_with_options(...)`: colour preservation (`color`) and coarse-to-fine
+                  (`multiscale`) on top of `stylize`; `masks` (docs/beyond-gatys.md).
 
 Around it:
 
@@ -53,7 +56,8 @@ _EXPORTS = {
     "StylizeConfig": "config",
     "luminance_transfer": "color",
     "match_color_histogram": "color",
-    "stylize_coarse_to_fine": "multiscale",
+    "stylize_coarse_to_fine": "pipeline",
+    "stylize_with_options": "pipeline",
     "plan_scales": "multiscale",
     "ScaleStep": "multiscale",
     "layer_masks": "masks",

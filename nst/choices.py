@@ -14,9 +14,15 @@ from vgg_mat.architecture import POOLING_METHODS
 OPTIMIZERS = ("lbfgs", "adam", "sgd")
 
 #: How ``optimizer="lbfgs"`` runs: ``auto`` = ``tf``, the projected L-BFGS with its vector work
-#: in compiled TensorFlow; ``minimize``, scipy's L-BFGS-B (the reference; 4-13x more work per
-#: evaluation at 256-512 px); ``setulb``, scipy's L-BFGS-B driven step by step.
-LBFGS_ENGINES = ("auto", "tf", "setulb", "minimize")
+#: in compiled TensorFlow (`nst.lbfgs`); ``minimize``, scipy's L-BFGS-B (`nst.lbfgs_scipy`, the
+#: reference; 4-13x more work per evaluation at 256-512 px).
+LBFGS_ENGINES = ("auto", "tf", "minimize")
+
+#: Engines that were removed, with what to say to whoever asks for one.
+REMOVED_LBFGS_ENGINES = {"setulb": "removed; use 'minimize' for scipy's L-BFGS-B"}
+
+#: Colour preservation (`nst.color`): stylise the luminance only, or match the style's colours.
+PRESERVE_COLORS = ("luminance", "histogram")
 
 #: Where the optimised image starts: the content photo, noise, the content plus noise, the
 #: (first) style image. An image path or array is also accepted (`nst.config`).

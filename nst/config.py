@@ -2,12 +2,10 @@
 
 A field left at None means "take it from the preset, else from `DEFAULTS`". `resolve_config`
 fills those in and checks every value, so a resolved config is complete, validated and
-serialisable (``dataclasses.asdict``; image arrays given as `init` or in `style_masks` are the
-exceptions): it is what the CLI prints and what the run manifest records. Variants come from
-``dataclasses.replace``.
+serialisable (``dataclasses.asdict``; image arrays as `init` or `style_masks` excepted): what
+the CLI prints and the run manifest records. Variants come from ``dataclasses.replace``.
 
-Precedence, highest first: an explicit field (or keyword of `nst.stylize`), the preset
-(`nst.presets`), `DEFAULTS`.
+Precedence, highest first: an explicit field (or keyword), the preset (`nst.presets`), `DEFAULTS`.
 
 Layer specs: a list of names gives every layer the weight 1 / (number of layers) (Gatys' w_l =
 1/|L|, the TF tutorial's division by the layer count); a dict ``{name: weight}`` is used as is.
@@ -25,7 +23,14 @@ from typing import Any
 
 import numpy as np
 
-from nst.choices import INIT_MODES, LBFGS_ENGINES, OPTIMIZERS, POOLING
+from nst.choices import (
+    INIT_MODES,
+    LBFGS_ENGINES,
+    OPTIMIZERS,
+    POOLING,
+    PRESERVE_COLORS,
+    REMOVED_LBFGS_ENGINES,
+)
 from nst.conventions import CONTENT_CONVENTIONS, STYLE_CONVENTIONS, TV_KINDS
 from nst.presets import Preset, get_preset
 
@@ -75,9 +80,9 @@ class StylizeConfig:
         (see `pixel_range`).
     maxcor, maxls : int
         L-BFGS's memory (correction pairs) and maximum evaluations per line search.
-    lbfgs_engine : {"auto", "tf", "setulb", "minimize"}
-        Which L-BFGS runs (see `LBFGS_ENGINES`): the projected L-BFGS in TensorFlow (``auto``,
-        ``tf``) or scipy's L-BFGS-B (``setulb``, ``minimize``).
+    lbfgs_engine : {"auto", "tf", "minimize"}
+        Which L-BFGS runs (`nst.optimizers`): the projected L-BFGS in TensorFlow (``auto``,
+        ``tf``) or scipy's L-BFGS-B (``minimize``).
     content_layers, style_layers : sequence of str or mapping of str to float
         Layers (file or Keras names) and their weights inside their term (see module doc).
     content_weight, style_weight, tv_weight : float
@@ -91,37 +96,34 @@ class StylizeConfig:
     tv_pixel_scale : float
         TV is computed on ``tv_pixel_scale * image_0_255`` (1/255 for [0, 1] presets).
     size : int or None
-        Longer side of the output; the content image is resized to it (None: its own size).
-        Style images are resized to the same longer side. Never taken from a preset: a
-        preset's ``image_size`` is what the original used (pass ``size=preset.image_size`` to
-        match it); the library does not silently rescale the caller's image.
+        Longer side of the output (None: the content's own); style images get the same longer
+        side. Never from a preset (pass ``size=preset.image_size`` to match the original).
     pooling : {"max", "avg"}
     init : {"content", "noise", "content+noise", "style"}, or a path, or an (H, W, 3) array
         The starting image; see `nst.optimize.initial_image`.
     init_noise : float
-        Noise scale on the 0-255 scale: the std of the normal noise around the mean pixel
-        (``"noise"``) or the half-width of the uniform noise added to the content
-        (``"content+noise"``).
+        On the 0-255 scale: the std of the noise around the mean pixel (``"noise"``) or the
+        half-width of the uniform noise added to the content (``"content+noise"``).
     style_blend : sequence of float or None
         One weight per style image (>= 0, normalised to sum 1); None: equal weights.
     seed : int
         Seeds the noise of the initial image (the only randomness in a run).
     preserve_colors : {"luminance", "histogram"} or None
-        Keep the content's colours (`nst.color`, `nst.pipeline`): stylise the luminance only
-        and put the content's chroma back (YIQ), or recolour the style images to the content's
-        colour mean and covariance first. None: off.
+        Keep the content's colours (`nst.color`; runs through `nst.stylize_with_options`):
+        stylise the luminance only and put the content's chroma back (YIQ), or recolour the
+        style images to the content's colour mean and covariance first. None: off.
     style_scale : float
         Style images are resized to ``style_scale`` times the output's longer side (> 0;
         default 1). 0.5 makes every brush stroke twice as large relative to the output: a
         relu4_1 unit (receptive field 68 px) then covers 136 px of the original style image.
     scales : "auto" or sequence of int or None
-        Coarse-to-fine: the stages' longer sides, ending at the output size
-        (`nst.multiscale.plan_scales`; "auto" halves the size down to >= 256). None: one size.
+        Coarse-to-fine (through `nst.stylize_with_options`): the stages' longer sides, ending at
+        the output size (`nst.multiscale.plan_scales`; "auto" halves down to >= 256).
     scale_iterations : sequence of int or None
         Iterations of each coarse-to-fine stage (default: `iterations` at every stage).
     style_masks : sequence of (path, (H, W) array or None) or None
         One mask per style image (white/1 = that style applies; None = the whole image); the
-        guided Grams of `nst.masks`. None: no masks.
+        guided Grams of `nst.masks`.
     style_layer_weight_exp : float
         The i-th style layer's weight (shallow to deep) is multiplied by this ** i, keeping
         their sum (`nst.layer_weights`, neural-style's ``--style-layer-weight-exp``; default 1).
@@ -233,7 +235,9 @@ def _integer(value: Any, argument: str, *, minimum: int) -> int:
     return int(value)
 
 
-def _choice(value: Any, argument: str, valid: Sequence[str]) -> str:
+def _choice(value: Any, argument: str, valid: Sequence[str], removed=None) -> str:
+    if value in (removed or {}):  # a name that was valid once: say why it is gone
+        raise ValueError(f"{argument} {value!r} was {removed[value]}; valid: {', '.join(valid)}")
     if value not in valid:
         raise ValueError(f"unknown {argument} {value!r}; use one of: {', '.join(valid)}")
     return value
@@ -325,15 +329,16 @@ def resolve_config(
     v["epsilon"] = _number(v["epsilon"], "epsilon", minimum=0.0)
     v["maxcor"] = _integer(v["maxcor"], "maxcor", minimum=1)
     v["maxls"] = _integer(v["maxls"], "maxls", minimum=1)
-    v["lbfgs_engine"] = _choice(v["lbfgs_engine"], "lbfgs_engine", LBFGS_ENGINES)
+    v["lbfgs_engine"] = _choice(
+        v["lbfgs_engine"], "lbfgs_engine", LBFGS_ENGINES, removed=REMOVED_LBFGS_ENGINES
+    )
     for name in ("content_weight", "style_weight", "tv_weight"):
         v[name] = _number(v[name], name, minimum=0.0)
     for term in ("content", "style"):
         layers = f"{term}_layers"
         if v[f"{term}_weight"] == 0 and not given[layers]:
-            # A term switched off by its weight needs no layers: the default (or preset)
-            # layers are dropped, so e.g. content-only reconstruction runs on a network that
-            # lacks the default style layers. Layers given explicitly are kept (and reported).
+            # a term off by its weight needs no layers: default (or preset) ones are dropped, so
+            # content-only runs on a network without the style layers; explicit ones are kept
             v[layers] = ()
         v[layers] = _layer_dict(v[layers], layers, layer_names)
     if not v["content_layers"] and not v["style_layers"]:
@@ -361,9 +366,6 @@ def resolve_config(
     v["seed"] = _integer(v["seed"], "seed", minimum=0)
     _check_beyond(v)
     return StylizeConfig(**v)
-
-
-PRESERVE_COLORS = ("luminance", "histogram")
 
 
 def _check_beyond(v: dict[str, Any]) -> None:

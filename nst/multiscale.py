@@ -1,13 +1,11 @@
 r"""Coarse-to-fine stylisation: optimise small, upsample, go on at the next size.
 
 Large outputs are slow to optimise from scratch and their L-BFGS / Adam runs spend most steps
-on structure that a small image settles cheaply. `stylize_coarse_to_fine` runs `nst.stylize`
-once per size of a plan (`plan_scales`, e.g. 256, 512, 1024 px on the longer side), each stage
-starting from the previous result upsampled (Lanczos). Every stage is a fresh run: its targets,
-activations and compiled functions are dropped (and garbage-collected) before the next one
-starts, and a stage keeps only the previous stage's (smaller) result as its start, so the last
-stage holds the same data as a single run at that size (tested with tracemalloc; the process
-peak RSS is measured against a single run by `benchmarks/c2f.py`).
+on structure that a small image settles cheaply. `nst.pipeline.stylize_coarse_to_fine` runs
+`nst.stylize` once per size of a plan (`plan_scales`, e.g. 256, 512, 1024 px on the longer side),
+each stage starting from the previous result upsampled (Lanczos). This module holds the plan:
+the stages' sizes and iterations (`schedule`, `expected_steps`), the weights of each stage
+(`balance_weights`) and the `ScaleStep` record; it runs nothing.
 
 **Balancing the weights across sizes** (`balance_weights`). The weights in the config are meant
 for the final size; a stage at another size gets weights under which the same picture (the same
@@ -31,26 +29,24 @@ than the same settings at 256 px. Documented with figures in docs/beyond-gatys.m
 
 from __future__ import annotations
 
-import gc
-import os
-import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from nst.images import fit_longer_side
-from nst.optimize import Step, _deepest_layer
-from nst.optimize import _network as _vgg  # a VGG from a VGG, VGGWeights or path
+from nst.optimize import Step
+from nst.presets import content_factor, convention_factor
 
 __all__ = [
+    "TV_SIZE_POWER",
     "ScaleStep",
     "balance_weights",
     "expected_steps",
     "plan_scales",
+    "schedule",
     "stage_sizes",
-    "stylize_coarse_to_fine",
 ]
 
 #: TV(image upsampled by L) ~ L**q TV(image): sums over ~L^2 differences of size ~1/L.
@@ -177,8 +173,6 @@ def balance_weights(net, config, stage: tuple[int, int], final: tuple[int, int])
 
     See the module docstring for why (L_c grows like M, E_l per position does not).
     """
-    from nst.presets import content_factor, convention_factor
-
     if tuple(stage) == tuple(final):
         return {
             "content_layers": dict(config.content_layers),
@@ -212,8 +206,13 @@ def balance_weights(net, config, stage: tuple[int, int], final: tuple[int, int])
     return {"content_layers": content, "style_layers": style, "tv_weight": tv}
 
 
-def _schedule(config, height, width, scales, scale_iterations, min_size):
-    """The stages' (height, width) and iteration counts; ValueError for a bad plan."""
+def schedule(config, height, width, scales, scale_iterations, min_size=256):
+    """The stages' (height, width) and iteration counts; ValueError for a bad plan.
+
+    `height`, `width`: the content's size before any resizing; `scales`, `scale_iterations`,
+    `min_size` as in `nst.pipeline.stylize_coarse_to_fine`. The final size is ``config.size``,
+    else the plan's last entry, else the content's own longer side.
+    """
     final_side = config.size if config.size is not None else max(height, width)
     if config.size is None and not isinstance(scales, str) and scales:
         final_side = int(list(scales)[-1])  # no size: the plan's last entry is the output's
@@ -251,127 +250,6 @@ def expected_steps(config, height: int, width: int, *, min_size: int = 256) -> i
     """
     if config.scales is None:
         return config.iterations + 1
-    _, iterations = _schedule(config, height, width, config.scales, config.scale_iterations,
+    _, iterations = schedule(config, height, width, config.scales, config.scale_iterations,
                               min_size)  # fmt: skip
     return sum(i + 1 for i in iterations)
-
-
-def stylize_coarse_to_fine(
-    content: Any,
-    style: Any,
-    *,
-    weights: Any,
-    config=None,
-    scales: Sequence[int] | str | None = None,
-    scale_iterations: Sequence[int] | None = None,
-    min_size: int = 256,
-    **overrides: Any,
-) -> Iterator[ScaleStep]:
-    r"""Stylise at growing sizes, each stage starting from the previous result, upsampled.
-
-    Parameters
-    ----------
-    content, style, weights, config, **overrides
-        As in `nst.stylize` (``size`` is the final longer side; None: the content's own).
-    scales : sequence of int or "auto", optional
-        The stages' longer sides, see `plan_scales`; default: the config's ``scales``, else
-        ``"auto"``.
-    scale_iterations : sequence of int, optional
-        Iterations of each stage (one per stage); default: the config's
-        ``scale_iterations``, else ``iterations`` at every stage.
-    min_size : int
-        Smallest stage of an ``"auto"`` plan.
-
-    Returns
-    -------
-    steps : iterator of ScaleStep
-        Every stage's Steps (iteration 0 to its iterations), stage by stage.
-
-    Raises
-    ------
-    ValueError
-        At once: a bad setting, a bad plan, or a stage too small for the deepest layer.
-
-    Notes
-    -----
-    Stage k runs `nst.stylize` on the content (and style) resized to stage k's size, with the
-    weights of `balance_weights` and, for k > 0, the initial image
-
-    .. math:: x^{(k)}_0 = \mathrm{upsample}(x^{(k-1)}_{final}) \text{ to } (H_k, W_k)
-
-    (Lanczos, `nst.images.resize_image`). The last stage's settings equal a single-scale run's
-    at the final size; only its starting image differs. Between stages the finished run (its
-    `Objective`: targets, compiled loss and gradient) is released and ``gc.collect()`` runs, so
-    at most one stage's tensors are alive at a time.
-    """
-    from nst.config import resolve_config
-    from nst.images import load_image
-    from nst.optimize import stylize
-    from vgg_mat.network import VGG19_LAYER_NAMES
-
-    config = resolve_config(config, layer_names=VGG19_LAYER_NAMES, **overrides)
-    if scales is None:
-        scales = config.scales if config.scales is not None else "auto"
-    if scale_iterations is None:
-        scale_iterations = config.scale_iterations
-    if isinstance(content, (str, os.PathLike)):
-        if not os.path.isfile(content):
-            raise ValueError(f"content: no image file at {str(content)!r}; check the path")
-        content = load_image(content)
-    content = np.asarray(content, dtype=np.float32)
-    if content.ndim != 3 or content.shape[2] != 3:
-        raise ValueError(f"content must be an (H, W, 3) RGB image, got shape {content.shape}")
-    h, w = content.shape[:2]
-    sizes, iterations = _schedule(config, h, w, scales, scale_iterations, min_size)
-    net = _vgg(weights, config.pooling, up_to=_deepest_layer(config))
-    layers = [*config.content_layers, *config.style_layers]
-    for size in sizes:
-        shapes = net.output_shapes(*size)
-        unreachable = [name for name in layers if name not in shapes]
-        if unreachable:
-            raise ValueError(
-                f"the stage of {size[0]}x{size[1]} pixels is too small to reach layer(s) "
-                f"{', '.join(unreachable)}; start the scales higher or use shallower layers"
-            )
-    first = _stage(stylize, content, style, net, config, sizes, 0, iterations, None)
-    return _run(stylize, content, style, net, config, sizes, iterations, first)
-
-
-def _stage(stylize, content, style, net, config, sizes, k, iterations, previous):
-    """Start stage k's `nst.stylize` generator (validated at once)."""
-    settings = balance_weights(net, config, sizes[k], sizes[-1])
-    settings.update(size=max(sizes[k]), iterations=int(iterations[k]))
-    if previous is not None:
-        # x_0^(k) = upsample(x^(k-1)): nst.stylize resizes an init image to the stage's size
-        # (Lanczos, resize_image), so the stage's config holds the small image, not a copy at
-        # the stage's size that would live as long as the stage
-        settings["init"] = previous
-    settings.update(scales=None, scale_iterations=None)  # each stage is a single-scale run
-    return stylize(content, style, weights=net, config=replace(config, **settings))
-
-
-def _run(stylize, content, style, net, config, sizes, iterations, first):
-    """The generator behind `stylize_coarse_to_fine`."""
-    start = time.perf_counter()
-    steps, first = first, None  # no second reference to stage 0's run may outlive it
-    previous = None
-    for k, size in enumerate(sizes):
-        if k > 0:
-            steps = _stage(stylize, content, style, net, config, sizes, k, iterations, previous)
-        last = None
-        for step in steps:
-            last = step
-            yield ScaleStep(
-                iteration=step.iteration,
-                image=step.image,
-                losses=step.losses,
-                elapsed=time.perf_counter() - start,
-                stage=k,
-                stages=len(sizes),
-                size=tuple(size),
-            )
-        previous = last.image
-        # release the finished stage (its Objective holds the targets and compiled functions,
-        # in reference cycles through the tf.function closures), before the next one allocates
-        del steps, last, step
-        gc.collect()

@@ -5,9 +5,14 @@ the caller decides what to print, plot or save; stopping early is just not askin
 (``break``, ``close()``, Ctrl-C). The pieces:
 
 - `nst.config`     `StylizeConfig`, the settings, filled from a preset and checked up front;
+- `nst.inputs`     the checks on the images, the weights and the layers;
 - `nst.objective`  the targets (once, compiled) and the compiled loss-and-gradient step;
-- `nst.optimizers` Adam's update (inside the compiled step) and box-constrained L-BFGS: a
-                   projected L-BFGS in compiled TensorFlow, or scipy's L-BFGS-B on request.
+- `nst.optimizers` Adam's update (`nst.adam`, inside the compiled step) and box-constrained
+                   L-BFGS: the projected L-BFGS in compiled TensorFlow (`nst.lbfgs`), or
+                   scipy's L-BFGS-B on request (`nst.lbfgs_scipy`).
+
+This is the single-scale loop only. Colour preservation and coarse-to-fine compose on top of it
+in `nst.pipeline` (`nst.stylize_with_options`), which calls `stylize` once per stage.
 
 Every yielded image and its losses belong together: ``Step(k).losses`` are the losses **of**
 ``Step(k).image``. With Adam, iteration k's compiled call evaluates the loss and gradient at
@@ -21,21 +26,30 @@ Lesson L9.
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from nst.config import INIT_MODES, StylizeConfig, resolve_config
-from nst.images import load_image, resize_image
-from nst.layer_weights import style_layer_weights
-from nst.objective import Objective
+from nst.choices import INIT_MODES
+from nst.config import StylizeConfig, resolve_config
+from nst.guided import region_weights
+from nst.images import resize_image
+from nst.inputs import (
+    as_image,
+    check_layers_fit,
+    deepest_layer,
+    initial_image,
+    load_mask,
+    network,
+    style_list,
+)
+from nst.objective import Objective, image_to_variable, variable_to_image
 from nst.optimizers import adam_update, lbfgsb_iterations
+from vgg_mat.architecture import VGG19_LAYER_NAMES
 
 __all__ = ["Step", "StylizeConfig", "StylizeError", "initial_image", "stylize"]
 
@@ -97,151 +111,6 @@ class _NonFinite(ArithmeticError):
 
 
 # --------------------------------------------------------------------------------------------
-# inputs
-
-
-def _as_image(value: Any, argument: str) -> np.ndarray:
-    """An (H, W, 3) float32 [0, 255] image from a path or an array; ValueError otherwise.
-
-    A float32 array is not copied: the result is a read-only view of it (nothing here writes
-    into an input, and a large image is then held once, not once per layer of the pipeline).
-    """
-    if isinstance(value, (str, os.PathLike)):
-        if not Path(value).is_file():
-            raise ValueError(f"{argument}: no image file at {str(value)!r}; check the path")
-        return load_image(value)
-    array = np.asarray(value)
-    if array.ndim != 3 or array.shape[2] != 3 or not np.issubdtype(array.dtype, np.number):
-        raise ValueError(
-            f"{argument} must be an image path or an (H, W, 3) RGB array in [0, 255], got "
-            f"{'shape ' + str(array.shape) if array.ndim else repr(value)}"
-        )
-    array = np.asarray(array, dtype=np.float32).view()  # a copy only to convert the dtype
-    if not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 255:
-        raise ValueError(f"{argument}: pixel values must be finite and in [0, 255]")
-    array.flags.writeable = False  # the caller's pixels: read, never written
-    return array
-
-
-def _styles(style: Any) -> list:
-    """One style (path or array) or a list of them, as a list."""
-    if style is None:
-        return []
-    if isinstance(style, (str, os.PathLike)) or (isinstance(style, np.ndarray) and style.ndim == 3):
-        return [style]
-    return list(style)
-
-
-def _deepest_layer(config: StylizeConfig) -> str | None:
-    """The deepest VGG-19 layer the run's loss uses, or None if a name is not VGG-19's."""
-    from vgg_mat.names import VGG19_LAYER_NAMES
-
-    used = [*config.content_layers, *config.style_layers]
-    if not used or not all(name in VGG19_LAYER_NAMES for name in used):
-        return None
-    return max(used, key=VGG19_LAYER_NAMES.index)
-
-
-def _network(weights: Any, pooling: str, up_to: str | None = None):
-    """A `vgg_mat.VGG` from a VGG, a VGGWeights or a path to a .mat file.
-
-    Loading from a path keeps only the layers through `up_to` (the deepest one the run uses):
-    the rest of the file (fc6-fc8, 86 % of VGG-19) is released as it is read.
-    """
-    from vgg_mat.matfile import load
-    from vgg_mat.network import VGG
-    from vgg_mat.weights import VGGWeights
-
-    if isinstance(weights, VGG):
-        return weights if weights.pooling == pooling else VGG(weights.weights, pooling=pooling)
-    if isinstance(weights, (str, os.PathLike)):
-        if not Path(weights).is_file():
-            raise ValueError(
-                f"weights: no file at {str(weights)!r}; give the path of "
-                "imagenet-vgg-verydeep-19.mat (`vgg-mat download` fetches it) or a VGGWeights"
-            )
-        weights = load(weights, up_to=up_to)
-    if not isinstance(weights, VGGWeights):
-        raise ValueError(
-            f"weights must be a vgg_mat.VGGWeights, a vgg_mat.VGG or the path of a .mat file, "
-            f"got {type(weights).__name__}"
-        )
-    return VGG(weights, pooling=pooling)
-
-
-def _check_layers_fit(net, config: StylizeConfig, size: tuple[int, int], what: str) -> None:
-    """ValueError if a layer is missing from the file or an image is too small to reach it."""
-    layers = [*config.content_layers, *config.style_layers]
-    missing = [name for name in layers if name not in net.names]
-    if missing:
-        raise ValueError(
-            f"layer(s) {', '.join(missing)} are not in {net.weights.source or 'these weights'}; "
-            f"valid names: {', '.join(net.names)}"
-        )
-    shapes = net.output_shapes(*size)
-    unreachable = [name for name in layers if name not in shapes]
-    if unreachable:
-        raise ValueError(
-            f"{what} of {size[0]}x{size[1]} pixels is too small to reach layer(s) "
-            f"{', '.join(unreachable)}; use a larger size or shallower layers"
-        )
-
-
-def initial_image(
-    init: Any,
-    content: np.ndarray,
-    styles: Sequence[np.ndarray],
-    mean: np.ndarray,
-    *,
-    noise: float,
-    seed: int,
-) -> np.ndarray:
-    r"""The starting image of a run, (H, W, 3) float32 in [0, 255], the content's size.
-
-    Parameters
-    ----------
-    init : {"content", "noise", "content+noise", "style"}, path, or (H', W', 3) array
-    content : (H, W, 3) ndarray
-    styles : sequence of (H_k, W_k, 3) ndarray
-        ``"style"`` starts from the first one, resized to (H, W).
-    mean : (3,) ndarray
-        The network's mean pixel (RGB, 0-255).
-    noise : float
-        Noise scale on the 0-255 scale (see Notes).
-    seed : int
-        Seed of ``np.random.RandomState`` (stable across numpy versions).
-
-    Returns
-    -------
-    image : (H, W, 3) ndarray of float32, clipped to [0, 255]
-
-    Notes
-    -----
-    ``"noise"``: :math:`x = \mu + \sigma n`, n standard normal per pixel and channel: noise
-    around the mean pixel, i.e. zero-mean noise in the network's input space (anish's and
-    jcjohnson's "random" init; σ = `noise`). ``"content+noise"``: content + U(-σ, σ) (the
-    deeplearning.ai course). An image (path or array) is resized to (H, W) if needed.
-    """
-    h, w = content.shape[:2]
-    rng = np.random.RandomState(seed)
-    if isinstance(init, str) and init == "content":
-        image = content  # np.clip below makes the run's own copy
-    elif isinstance(init, str) and init == "noise":
-        image = np.asarray(mean, np.float64) + noise * rng.standard_normal((h, w, 3))
-    elif isinstance(init, str) and init == "content+noise":
-        image = content + rng.uniform(-noise, noise, size=(h, w, 3))
-    elif isinstance(init, str) and init == "style":
-        if not styles:
-            raise ValueError("init='style' needs a style image; give one or another init")
-        image = resize_image(styles[0], (h, w))
-    else:
-        image = _as_image(init, "init")
-        if image.shape[:2] != (h, w):
-            image = resize_image(image, (h, w))
-    return np.clip(image, 0.0, 255.0).astype(np.float32, copy=False)
-
-
-# --------------------------------------------------------------------------------------------
 # the run
 
 
@@ -280,7 +149,8 @@ def stylize(
         ``size``, ``pooling``, ``init``, ``init_noise``, ``style_blend``, ``seed``, and the
         options beyond Gatys: ``preserve_colors``, ``style_scale``, ``scales``,
         ``scale_iterations``, ``style_masks``, ``style_layer_weight_exp`` (see
-        `StylizeConfig`; ``preserve_colors`` and ``scales`` run through `nst.pipeline`).
+        `StylizeConfig`). ``preserve_colors`` and ``scales`` are refused here: they compose
+        on top of this loop in `nst.stylize_with_options`.
 
     Returns
     -------
@@ -292,7 +162,8 @@ def stylize(
     Raises
     ------
     ValueError
-        At once, before any TensorFlow work: a bad setting (see `resolve_config`), a missing
+        At once, before any TensorFlow work: ``preserve_colors`` or ``scales`` set (call
+        `nst.stylize_with_options`), a bad setting (see `resolve_config`), a missing
         file, a layer the weights file lacks, an image too small for the deepest layer, a
         `style_blend` whose length differs from the number of style images.
     StylizeError
@@ -319,21 +190,20 @@ def stylize(
     Cost per iteration: one compiled call (forward and backward through the network, once)
     plus one host read of the loss vector and of the image for the Step (a copy; about 1 ms
     per megapixel). L-BFGS adds its own vector work per evaluation: 2-5 % of a step with the
-    default TensorFlow engine, 7-29 % with scipy's L-BFGS-B (`lbfgs_engine`, `nst.optimizers`).
+    default TensorFlow engine, 7-29 % with scipy's L-BFGS-B (``lbfgs_engine="minimize"``).
 
     Examples
     --------
     >>> for step in nst.stylize("photo.jpg", "painting.jpg", weights=w, iterations=100):
     ...     print(step.iteration, step.losses["total"])  # doctest: +SKIP
     """
-    from vgg_mat.network import VGG19_LAYER_NAMES
-
     config = resolve_config(config, layer_names=VGG19_LAYER_NAMES, **overrides)
     if config.preserve_colors is not None or config.scales is not None:
-        from nst.pipeline import stylize_with_options
-
-        return stylize_with_options(content, style, weights=weights, config=config)
-    styles = _styles(style)
+        raise ValueError(
+            "nst.stylize is the single-scale loop; preserve_colors and scales compose on top of "
+            "it: call nst.stylize_with_options(content, style, weights=..., config=...)"
+        )
+    styles = style_list(style)
     uses_style = config.style_weight > 0 and any(w > 0 for w in config.style_layers.values())
     if uses_style and not styles:
         raise ValueError(
@@ -345,35 +215,31 @@ def stylize(
             f"style_blend has {len(config.style_blend)} weight(s) for {len(styles)} style "
             "image(s); give one weight per style image"
         )
-    content_image = _as_image(content, "content")
-    style_images = [_as_image(s, f"style[{i}]") for i, s in enumerate(styles)]
+    content_image = as_image(content, "content")
+    style_images = [as_image(s, f"style[{i}]") for i, s in enumerate(styles)]
     if not isinstance(config.init, str) or config.init not in INIT_MODES:
-        _as_image(config.init, "init")  # check a path or array now, before any work
+        as_image(config.init, "init")  # check a path or array now, before any work
 
-    net = _network(weights, config.pooling, up_to=_deepest_layer(config))
+    net = network(weights, config.pooling, up_to=deepest_layer(config))
     if config.size is not None:
         content_image = resize_image(content_image, config.size, copy=False)
     longer = max(content_image.shape[:2])
     style_side = max(1, round(longer * config.style_scale))  # style_scale x output's side
     style_images = [resize_image(s, style_side, copy=False) for s in style_images]
     masks = _masks(config, len(styles), content_image.shape[:2]) if uses_style else None
-    _check_layers_fit(net, config, content_image.shape[:2], "the content image")
+    check_layers_fit(net, config, content_image.shape[:2], "the content image")
     if uses_style:
         for i, s in enumerate(style_images):
-            _check_layers_fit(net, config, s.shape[:2], f"style image {i}")
-    blend = config.style_blend or (1.0,) * len(style_images)
-    blend = tuple(b / sum(blend) for b in blend) if blend else ()
+            check_layers_fit(net, config, s.shape[:2], f"style image {i}")
     mean = np.asarray(net.weights.mean_rgb, dtype=np.float64)
     init = initial_image(
         config.init, content_image, style_images, mean, noise=config.init_noise, seed=config.seed
     )
-    return _run(net, config, content_image, style_images if uses_style else [], blend, init, masks)
+    return _run(net, config, content_image, style_images if uses_style else [], init, masks)
 
 
 def _masks(config: StylizeConfig, count: int, size: tuple[int, int]) -> list | None:
     """The style masks at the content's size (None: no masks, or every mask is None)."""
-    from nst.masks import load_mask, region_weights
-
     if config.style_masks is None:
         return None
     if len(config.style_masks) != count:
@@ -391,29 +257,17 @@ def _masks(config: StylizeConfig, count: int, size: tuple[int, int]) -> list | N
     return masks
 
 
-def _run(net, config, content, styles, blend, init, masks=None) -> Iterator[Step]:
+def _run(net, config, content, styles, init, masks=None) -> Iterator[Step]:
     """The generator behind `stylize` (all checks done)."""
     start = time.perf_counter()
     objective = Objective(
         net,
+        config,
         content=content[np.newaxis],
         styles=[s[np.newaxis] for s in styles],
-        blend=blend[: len(styles)],
-        mean=net.weights.mean_rgb,
-        content_layers=config.content_layers,
-        style_layers=style_layer_weights(config.style_layers, config.style_layer_weight_exp),
-        content_weight=config.content_weight,
-        style_weight=config.style_weight,
-        tv_weight=config.tv_weight,
-        content_convention=config.content_convention,
-        style_convention=config.style_convention,
-        tv_kind=config.tv_kind,
-        pixel_range=config.pixel_range,
-        tv_pixel_scale=config.tv_pixel_scale,
         style_masks=masks,
     )
-    to_pixels = 255.0 / config.pixel_range
-    z0 = (init * np.float32(config.pixel_range / 255.0))[np.newaxis]  # (1, H, W, 3)
+    z0 = image_to_variable(init, config.pixel_range)[np.newaxis]  # (1, H, W, 3)
     shape = init.shape
     del init  # from here on the optimiser holds the only copy of the start (see below)
     last: list[Step] = []  # the last good step, for StylizeError
@@ -423,7 +277,8 @@ def _run(net, config, content, styles, blend, init, masks=None) -> Iterator[Step
             raise _NonFinite(_first_bad(objective.keys, values))
         # z is inside [0, pixel_range] (both optimisers keep the box); the product is taken in
         # float64, so rounding to float32 cannot leave [0, 255]: no clipping hides anything here
-        image = (np.asarray(z, np.float64).reshape(shape) * to_pixels).astype(np.float32)
+        image = variable_to_image(np.asarray(z, np.float64).reshape(shape), config.pixel_range)
+        image = image.astype(np.float32)
         losses = {key: float(value) for key, value in zip(objective.keys, values, strict=True)}
         step = Step(iteration, image, losses, time.perf_counter() - start)
         last[:] = [step]
@@ -462,7 +317,7 @@ def _first_order(objective: Objective, config: StylizeConfig, z0: np.ndarray, re
 
         @tf.function(autograph=False)
         def step(z, m, v, t):
-            values, gradient = objective._value_and_grad(z)
+            values, gradient = objective.value_and_grad(z)
             ok = tf.reduce_all(tf.math.is_finite(gradient))
             z, m, v = adam_update(
                 z, gradient, m, v, t,
@@ -475,7 +330,7 @@ def _first_order(objective: Objective, config: StylizeConfig, z0: np.ndarray, re
 
         @tf.function(autograph=False)
         def step(z, m, v, t):
-            values, gradient = objective._value_and_grad(z)
+            values, gradient = objective.value_and_grad(z)
             ok = tf.reduce_all(tf.math.is_finite(gradient))
             z = tf.clip_by_value(z - config.learning_rate * gradient, lower, upper)
             return values, ok, z, m, v

@@ -64,7 +64,7 @@ tf.get_logger().setLevel("ERROR")  # each run compiles its own loss: TF's retrac
 # every step reports:
 
 # %%
-print(inspect.getsource(nst.objective.Objective._values))
+print(inspect.getsource(nst.objective.Objective.values))
 
 # %% [markdown]
 # The network: the real file if there is one, else a synthetic miniature (random weights,
@@ -310,9 +310,10 @@ print(f"lr 50: {100 * at_bounds:.1f}% of pixel values sit on the box after 20 st
 #
 # Gatys used L-BFGS; the TF tutorial and most web demos use Adam; the Keras example uses plain
 # gradient descent. `nst`'s L-BFGS is box-constrained like scipy's L-BFGS-B: by default a
-# projected L-BFGS whose vector work runs in compiled TensorFlow, with scipy's L-BFGS-B one
-# setting away (`lbfgs_engine="setulb"`; `nst.optimizers`). Same objective, same start, 40
-# iterations each (an L-BFGS iteration may evaluate the loss several times in its line search).
+# projected L-BFGS whose vector work runs in compiled TensorFlow (`nst.lbfgs`), with scipy's
+# L-BFGS-B one setting away (`lbfgs_engine="minimize"`; `nst.lbfgs_scipy`). Same objective,
+# same start, 40 iterations each (an L-BFGS iteration may evaluate the loss several times in
+# its line search).
 #
 # Adam's step is in **pixels** (section 2: about `learning_rate` gray levels per step), so
 # `learning_rate` 0.1 is timid and 5-50 is brisk. SGD's step is `learning_rate` $\times$

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import nst.objective
-from nst import StylizeConfig, stylize
+from nst import StylizeConfig, stylize, stylize_with_options
 from nst.color import rgb_to_yiq
 from nst.images import resize_image, save_image
 from nst.losses import style_target
@@ -48,7 +48,9 @@ def _stats(image):
 
 def test_luminance_transfer_keeps_the_contents_chroma(tiny_weights, content32, style32):
     steps = list(
-        stylize(content32, style32, weights=tiny_weights, preserve_colors="luminance", **QUICK)
+        stylize_with_options(
+            content32, style32, weights=tiny_weights, preserve_colors="luminance", **QUICK
+        )
     )
     plain = _last(content32, style32, tiny_weights)
     content_iq = rgb_to_yiq(content32)[..., 1:]
@@ -60,7 +62,11 @@ def test_luminance_transfer_keeps_the_contents_chroma(tiny_weights, content32, s
 
 
 def test_luminance_run_optimises_grey_images(tiny_weights, content32, style32, objectives):
-    list(stylize(content32, style32, weights=tiny_weights, preserve_colors="luminance", **QUICK))
+    list(
+        stylize_with_options(
+            content32, style32, weights=tiny_weights, preserve_colors="luminance", **QUICK
+        )
+    )
     (objective,) = objectives
     grey = objective.spied_styles[0][0]
     np.testing.assert_array_equal(grey[..., 0], grey[..., 1])
@@ -68,7 +74,11 @@ def test_luminance_run_optimises_grey_images(tiny_weights, content32, style32, o
 
 
 def test_histogram_matching_feeds_recoloured_styles(tiny_weights, content32, style32, objectives):
-    list(stylize(content32, style32, weights=tiny_weights, preserve_colors="histogram", **QUICK))
+    list(
+        stylize_with_options(
+            content32, style32, weights=tiny_weights, preserve_colors="histogram", **QUICK
+        )
+    )
     (objective,) = objectives
     style_used = objective.spied_styles[0][0]
     mu_c, cov_c = _stats(content32)
@@ -95,19 +105,19 @@ def test_style_targets_come_from_an_image_of_the_requested_size(
     features = tiny_net(expected[np.newaxis] - tiny_weights.mean_rgb, ["relu1_1", "relu3_1"])
     for name in ("relu1_1", "relu3_1"):
         np.testing.assert_allclose(
-            objective.style_targets[name].numpy(), style_target(features[name])[0].numpy(),
+            objective.style_targets[name].gram.numpy(), style_target(features[name]).gram.numpy(),
             rtol=1e-4, atol=1e-3,
         )  # fmt: skip
 
 
-# coarse-to-fine through stylize ------------------------------------------------------------
+# coarse-to-fine through stylize_with_options ----------------------------------------------
 
 
-def test_scales_through_stylize(tiny_weights, content32, style32):
+def test_scales_through_stylize_with_options(tiny_weights, content32, style32):
     content = resize_image(content32, 64)[:, :56]  # 64 x 56
     steps = list(
-        stylize(content, style32, weights=tiny_weights, scales=[32, 64], scale_iterations=[3, 2],
-                **{**QUICK, "optimizer": "lbfgs"})
+        stylize_with_options(content, style32, weights=tiny_weights, scales=[32, 64],
+                             scale_iterations=[3, 2], **{**QUICK, "optimizer": "lbfgs"})
     )  # fmt: skip
     assert all(isinstance(s, ScaleStep) for s in steps)
     assert [s.size for s in steps] == [(32, 28)] * 4 + [(64, 56)] * 3
@@ -120,8 +130,8 @@ def test_scales_through_stylize(tiny_weights, content32, style32):
 def test_luminance_and_scales_compose(tiny_weights, content32, style32):
     content = resize_image(content32, 64)
     steps = list(
-        stylize(content, style32, weights=tiny_weights, scales=[32, 64],
-                preserve_colors="luminance", **QUICK)
+        stylize_with_options(content, style32, weights=tiny_weights, scales=[32, 64],
+                             preserve_colors="luminance", **QUICK)
     )  # fmt: skip
     last = steps[-1]
     assert last.image.shape == (64, 64, 3) and last.stage == 1
@@ -172,7 +182,7 @@ def test_complementary_masks_give_each_style_its_half(
     for name, img in (("a", style32), ("b", style32b), ("left", image[:, :16]),
                       ("right", image[:, 16:])):  # fmt: skip
         f = tiny_net(img[np.newaxis] - tiny_weights.mean_rgb, ["relu1_1"])["relu1_1"]
-        feats[name] = style_target(f)[0].numpy()
+        feats[name] = style_target(f).gram.numpy()
     distance = lambda x, y: np.sum((feats[x] - feats[y]) ** 2)  # noqa: E731
     assert distance("left", "a") < distance("left", "b")
     assert distance("right", "b") < distance("right", "a")
@@ -183,8 +193,8 @@ def test_masks_follow_the_stages_of_coarse_to_fine(tiny_weights, content32, styl
     full = np.zeros((64, 64), np.float32)
     full[:, :32] = 1.0  # given at the output size, resized for each stage
     steps = list(
-        stylize(content, [style32, style32b], weights=tiny_weights, scales=[32, 64],
-                style_masks=[full, 1.0 - full], **QUICK)
+        stylize_with_options(content, [style32, style32b], weights=tiny_weights,
+                             scales=[32, 64], style_masks=[full, 1.0 - full], **QUICK)
     )  # fmt: skip
     assert [s.size for s in (steps[0], steps[-1])] == [(32, 32), (64, 64)]
     for k in (0, 1):
@@ -241,7 +251,13 @@ def test_style_layer_weight_exponent(tiny_weights, content32, style32):
 )  # fmt: skip
 def test_bad_settings_fail_at_once(tiny_weights, content32, style32, settings, message):
     with pytest.raises(ValueError, match=message):
-        stylize(content32, style32, weights=tiny_weights, size=32, **settings)
+        stylize_with_options(content32, style32, weights=tiny_weights, size=32, **settings)
+
+
+def test_single_scale_loop_refuses_the_options(tiny_weights, content32, style32):
+    for settings in ({"preserve_colors": "luminance"}, {"scales": [16, 32]}):
+        with pytest.raises(ValueError, match=r"call nst\.stylize_with_options"):
+            stylize(content32, style32, weights=tiny_weights, size=32, **settings)
 
 
 def test_config_defaults_leave_gatys_alone():

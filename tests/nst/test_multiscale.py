@@ -6,6 +6,7 @@ reaches relu5_1.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import tracemalloc
 import weakref
@@ -16,15 +17,10 @@ import pytest
 from nst.config import resolve_config
 from nst.images import resize_image
 from nst.losses import tv_loss
-from nst.multiscale import (
-    ScaleStep,
-    balance_weights,
-    plan_scales,
-    stage_sizes,
-    stylize_coarse_to_fine,
-)
+from nst.multiscale import ScaleStep, balance_weights, plan_scales, stage_sizes
 from nst.objective import Objective
 from nst.optimize import Step, stylize
+from nst.pipeline import stylize_coarse_to_fine, stylize_with_options
 
 
 @pytest.fixture(scope="module")
@@ -73,12 +69,8 @@ def test_balance_weights_rule(tiny_net):
 
 
 def _weighted_terms(net, mean, content, style, image, settings):
-    objective = Objective(
-        net, content=content[None], styles=[style[None]], blend=(1.0,), mean=mean,
-        content_weight=1.0, style_weight=1e4, content_convention="gatys",
-        style_convention="gatys", tv_kind="l1", pixel_range=255.0, tv_pixel_scale=1.0,
-        **settings,
-    )  # fmt: skip
+    config = dataclasses.replace(resolve_config(), **settings)  # gatys, alpha 1, beta 1e4, l1
+    objective = Objective(net, config, content=content[None], styles=[style[None]])
     return dict(zip(objective.keys, objective.values(image[None]).numpy(), strict=True))
 
 
@@ -227,7 +219,7 @@ def test_the_final_stage_holds_no_more_image_data_than_a_single_run(
     style = resize_image(style32, 64)
     settings = {"iterations": 4, "optimizer": optimizer, "seed": 0}
     # the network's constants are made on first use and kept: make them before measuring
-    list(stylize(content64, style, weights=tiny_net, scales=(32, 64), iterations=1))
+    list(stylize_with_options(content64, style, weights=tiny_net, scales=(32, 64), iterations=1))
     tracemalloc.start()
     try:
         run = stylize(content64, style, weights=tiny_net, **settings)
@@ -237,7 +229,7 @@ def test_the_final_stage_holds_no_more_image_data_than_a_single_run(
         gc.collect()
         tracemalloc.stop()  # forget the first run's traces
         tracemalloc.start()
-        run = stylize(content64, style, weights=tiny_net, scales=(32, 64), **settings)
+        run = stylize_with_options(content64, style, weights=tiny_net, scales=(32, 64), **settings)
         staged = _numpy_bytes_alive_at(run, 1, 0)
         run.close()
     finally:
@@ -268,7 +260,7 @@ def test_expected_steps_counts_what_a_run_yields(tiny_weights, content64, style3
         iterations=3, scales=(32, 64), scale_iterations=(4, 2), optimizer="adam"
     )
     assert expected_steps(staged, 64, 64) == 5 + 3
-    steps = list(stylize(content64, style32, weights=tiny_weights, config=staged))
+    steps = list(stylize_with_options(content64, style32, weights=tiny_weights, config=staged))
     assert len(steps) == 8
     auto = resolve_config(iterations=10, scales="auto", size=1024)
     assert expected_steps(auto, 300, 400) == 3 * 11  # 256, 512, 1024

@@ -16,6 +16,7 @@ import pytest
 import tensorflow as tf
 
 import nst
+import nst.inputs
 import nst.objective
 from nst import Step, StylizeConfig, StylizeError, stylize
 from nst.config import DEFAULTS, resolve_config
@@ -69,26 +70,7 @@ def test_step_losses_belong_to_step_images(tiny_weights, tiny_net, content32, st
     steps = _run(content32, style32, tiny_weights, iterations=4, optimizer="adam")
     config = resolve_config(StylizeConfig(**FAST))
     objective = nst.objective.Objective(
-        tiny_net,
-        content=content32[np.newaxis],
-        styles=[style32[np.newaxis]],
-        blend=[1.0],
-        mean=tiny_net.weights.mean_rgb,
-        **{
-            k: getattr(config, k)
-            for k in (
-                "content_layers",
-                "style_layers",
-                "content_weight",
-                "style_weight",
-                "tv_weight",
-                "content_convention",
-                "style_convention",
-                "tv_kind",
-                "pixel_range",
-                "tv_pixel_scale",
-            )
-        },  # fmt: skip
+        tiny_net, config, content=content32[np.newaxis], styles=[style32[np.newaxis]]
     )
     for step in (steps[2], steps[-1]):
         values = objective.values(tf.constant(step.image[np.newaxis])).numpy()
@@ -367,8 +349,11 @@ def test_lbfgs_engine_reaches_the_optimiser_and_unknown_names_are_refused(
         )
         assert steps[-1].losses["total"] < steps[0].losses["total"]
     assert seen == ["auto", "minimize"]
-    with pytest.raises(ValueError, match="lbfgs_engine.*auto, tf, setulb, minimize"):
+    with pytest.raises(ValueError, match="lbfgs_engine.*auto, tf, minimize"):
         resolve_config(lbfgs_engine="newton")
+    removed = r"lbfgs_engine 'setulb' was removed; use 'minimize' for scipy's L-BFGS-B; valid: auto"
+    with pytest.raises(ValueError, match=removed):
+        stylize(content32, style32, weights=tiny_weights, lbfgs_engine="setulb")
 
 
 def test_tf_tutorial_preset_reproduces_the_tutorials_training_loop(
@@ -434,9 +419,9 @@ def test_inputs_are_read_not_copied_nor_written(tiny_weights, content32, style32
     assert content.flags.writeable and style.flags.writeable  # the caller's flags untouched
     assert not any(np.shares_memory(step.image, content) for step in steps)  # fresh images
     # the checked image is a read-only view of a float32 input (a copy only to convert)
-    view = nst.optimize._as_image(content, "content")
+    view = nst.inputs.as_image(content, "content")
     assert np.shares_memory(view, content) and not view.flags.writeable
-    converted = nst.optimize._as_image(content.astype(np.float64), "content")
+    converted = nst.inputs.as_image(content.astype(np.float64), "content")
     assert converted.dtype == np.float32 and not np.shares_memory(converted, content)
 
 

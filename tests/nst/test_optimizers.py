@@ -66,7 +66,7 @@ def _quadratic(center: np.ndarray, scales: np.ndarray):
     return fun, calls
 
 
-SCIPY_ENGINES = ["setulb", "minimize"]
+SCIPY_ENGINES = ["minimize"]
 ENGINES = ["tf", *SCIPY_ENGINES]
 
 
@@ -156,24 +156,11 @@ def test_lbfgsb_is_lazy_and_stops_its_worker_when_closed(engine):
     assert len(calls) == evaluated  # nothing was computed ahead of the consumer
 
 
-def test_the_two_engines_give_identical_iterates_and_evaluations():
-    rng = np.random.RandomState(3)
-    center = rng.uniform(-3, 3, size=300)
-    scales = rng.uniform(0.1, 100, size=300)
-    lower = rng.uniform(-2, 0, size=300)
-    runs = {}
-    for engine in SCIPY_ENGINES:
-        fun, calls = _quadratic(center, scales)
-        items = list(
-            lbfgsb_iterations(fun, np.zeros(300), lower, 1.0, max_iterations=25, maxcor=5,
-                              engine=engine)
-        )  # fmt: skip
-        runs[engine] = ([x for _, x, _ in items], calls)
-    (xs_a, calls_a), (xs_b, calls_b) = runs["setulb"], runs["minimize"]
-    assert len(xs_a) == len(xs_b) == 26
-    for a, b in zip(xs_a, xs_b, strict=True):
-        np.testing.assert_array_equal(a, b)
-    assert len(calls_a) == len(calls_b)
+def test_the_removed_setulb_engine_is_refused_with_the_valid_names():
+    fun, _ = _quadratic(np.ones(3), np.ones(3))
+    message = r"'setulb' was removed; use 'minimize' for scipy's L-BFGS-B; valid engines: auto, tf"
+    with pytest.raises(ValueError, match=message):
+        next(lbfgsb_iterations(fun, np.zeros(3), -1, 1, max_iterations=1, engine="setulb"))
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -273,7 +260,7 @@ def test_tf_engine_box_quadratic_satisfies_kkt_and_matches_scipy():
     assert np.all(g[at_lower] >= -1e-8) and np.all(g[at_upper] <= 1e-8)
     np.testing.assert_allclose(g[~at_lower & ~at_upper], 0.0, atol=1e-6)
     reference, _ = _run(lbfgsb_iterations(fun, np.full(n, 0.5), 0.0, 1.0, max_iterations=500,
-                                          engine="setulb"))  # fmt: skip
+                                          engine="minimize"))  # fmt: skip
     np.testing.assert_allclose(x, reference[-1][1], rtol=0, atol=1e-6)
 
 
@@ -348,14 +335,14 @@ def _style_losses(weights, content, style, engine: str, monkeypatch, **settings)
 def test_tf_engine_matches_scipy_on_the_tiny_style_objective(
     tiny_weights, content32, style32, monkeypatch, init
 ):
-    # Measured (32 px, 60 iterations, tiny network): final-loss ratio tf / setulb 0.83 from
+    # Measured (32 px, 60 iterations, tiny network): final-loss ratio tf / scipy 0.83 from
     # the content image and 1.25 from content+noise (0.91 from noise). The two engines take
     # the same first 5 iterates here to 3 digits, then the trajectories of two L-BFGS variants
     # on this non-convex loss drift apart by tens of % at any one iteration, either way.
     # The loss falls by 300-420x in these runs.
     settings = {"iterations": 60, "init": init, "init_noise": 30.0, "tv_weight": 1e-3}
     ours = _style_losses(tiny_weights, content32, style32, "tf", monkeypatch, **settings)
-    theirs = _style_losses(tiny_weights, content32, style32, "setulb", monkeypatch, **settings)
+    theirs = _style_losses(tiny_weights, content32, style32, "minimize", monkeypatch, **settings)
     assert len(ours) == len(theirs) == 61
     assert ours[0] == theirs[0]
     assert ours[-1] <= 1.6 * theirs[-1]
@@ -377,14 +364,14 @@ def test_shrunk_step_by_hand():
     # phi'(1) = 3.29. The cubic through these is phi itself, so t_c = 0.3 (its minimiser);
     # the quadratic gives t_q = 0.51 / (2 (0.89 + 0.51)) = 0.18214...; t_c is farther from 0,
     # so More and Thuente take the midpoint (t_c + t_q) / 2.
-    from nst.optimizers import _shrunk_step
+    from nst.lbfgs import shrunk_step
 
     t_q = 0.51 / 2.8
-    assert _shrunk_step(1.0, 0.0, 0.89, -0.51, 3.29) == pytest.approx(0.5 * (0.3 + t_q), 1e-12)
+    assert shrunk_step(1.0, 0.0, 0.89, -0.51, 3.29) == pytest.approx(0.5 * (0.3 + t_q), 1e-12)
     # scaled by t = 2: the same curve stretched, phi'(0) and phi'(t) per unit t halved
-    assert _shrunk_step(2.0, 0.0, 0.89, -0.255, 1.645) == pytest.approx(0.3 + t_q, 1e-12)
-    assert _shrunk_step(1.0, 0.0, np.inf, -0.51, 3.29) == 0.1  # not finite: the smallest
-    assert _shrunk_step(1.0, 0.0, 1e12, -0.51, 1e12) == 0.1  # clamped to [0.1 t, 0.5 t]
+    assert shrunk_step(2.0, 0.0, 0.89, -0.255, 1.645) == pytest.approx(0.3 + t_q, 1e-12)
+    assert shrunk_step(1.0, 0.0, np.inf, -0.51, 3.29) == 0.1  # not finite: the smallest
+    assert shrunk_step(1.0, 0.0, 1e12, -0.51, 1e12) == 0.1  # clamped to [0.1 t, 0.5 t]
 
 
 def _allocator_bytes_in_use() -> int:

@@ -1,0 +1,254 @@
+"""The checks every run makes on its inputs, before any TensorFlow work: one place for all.
+
+`nst.stylize` (the single-scale loop) and `nst.stylize_with_options` (colour preservation and
+coarse-to-fine on top of it) take the same inputs and refuse bad ones with the same messages:
+
+- `as_image`          a path or an (H, W, 3) array -> float32 RGB HWC in [0, 255];
+- `style_list`        one style (path or array) or several -> a list;
+- `load_mask`         a style mask (path or (H, W) array) -> float32 in [0, 1], resized;
+- `deepest_layer`     the deepest VGG-19 layer a config's loss uses;
+- `network`           a `vgg_mat.VGG` from a VGG, a VGGWeights or a .mat path;
+- `check_layers_fit`  every layer is in the file and reachable at an image size;
+- `initial_image`     where the optimisation starts (an init mode, a path or an array).
+
+Every function raises ValueError naming the argument and what to give instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nst.images import load_image, resize_image
+from vgg_mat.architecture import VGG19_LAYER_NAMES
+
+__all__ = [
+    "as_image",
+    "check_layers_fit",
+    "deepest_layer",
+    "initial_image",
+    "load_mask",
+    "network",
+    "style_list",
+]
+
+
+def as_image(value: Any, argument: str) -> np.ndarray:
+    """An (H, W, 3) float32 [0, 255] image from a path or an array; ValueError otherwise.
+
+    A float32 array is not copied: the result is a read-only view of it (nothing here writes
+    into an input, and a large image is then held once, not once per layer of the pipeline).
+
+    Examples
+    --------
+    >>> image = np.zeros((2, 3, 3), np.float32)
+    >>> view = as_image(image, "content")
+    >>> view.shape, np.shares_memory(view, image), view.flags.writeable
+    ((2, 3, 3), True, False)
+    >>> as_image(np.zeros((2, 3)), "content")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: content must be an image path or an (H, W, 3) RGB array ..., got shape (2, 3)
+    """
+    if isinstance(value, (str, os.PathLike)):
+        if not Path(value).is_file():
+            raise ValueError(f"{argument}: no image file at {str(value)!r}; check the path")
+        return load_image(value)
+    array = np.asarray(value)
+    if array.ndim != 3 or array.shape[2] != 3 or not np.issubdtype(array.dtype, np.number):
+        raise ValueError(
+            f"{argument} must be an image path or an (H, W, 3) RGB array in [0, 255], got "
+            f"{'shape ' + str(array.shape) if array.ndim else repr(value)}"
+        )
+    array = np.asarray(array, dtype=np.float32).view()  # a copy only to convert the dtype
+    if not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 255:
+        raise ValueError(f"{argument}: pixel values must be finite and in [0, 255]")
+    array.flags.writeable = False  # the caller's pixels: read, never written
+    return array
+
+
+def style_list(style: Any) -> list:
+    """One style (path or (H, W, 3) array) or a sequence of them, as a list; None -> [].
+
+    >>> style_list("painting.jpg"), style_list(None), len(style_list([np.zeros((2, 2, 3))] * 2))
+    (['painting.jpg'], [], 2)
+    """
+    if style is None:
+        return []
+    if isinstance(style, (str, os.PathLike)) or (isinstance(style, np.ndarray) and style.ndim == 3):
+        return [style]
+    return list(style)
+
+
+def load_mask(mask: Any, *, size: tuple[int, int] | None = None, argument: str = "mask"):
+    """A style mask as an (H, W) float32 array in [0, 1], optionally resized.
+
+    Parameters
+    ----------
+    mask : path, or (H, W) / (H, W, 1) array_like in [0, 1]
+        An image file is read with `nst.images.load_image` and its grey level is the mean of
+        R, G, B divided by 255 (white = 1 = the style applies, black = 0 = it does not).
+    size : (height, width), optional
+        Resize to this size (Lanczos, `nst.images.resize_image`); values within 1e-5 of 0 or 1
+        are then set to exactly 0 or 1, so an all-black or all-white mask stays exact.
+    argument : str
+        The name used in error messages (e.g. ``"style_masks[1]"``).
+
+    Returns
+    -------
+    mask : (H, W) ndarray of float32, values in [0, 1]
+
+    Raises
+    ------
+    ValueError
+        For a missing file, a wrong shape, or values outside [0, 1] (NaN included).
+
+    Examples
+    --------
+    >>> load_mask(np.ones((4, 6)), size=(2, 3)).tolist()
+    [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    """
+    if isinstance(mask, (str, os.PathLike)):
+        if not os.path.isfile(mask):
+            raise ValueError(f"{argument}: no mask image at {str(mask)!r}; check the path")
+        array = load_image(mask).mean(axis=-1) / 255.0
+    else:
+        array = np.asarray(mask, dtype=np.float64)
+        if array.ndim == 3 and array.shape[2] == 1:
+            array = array[:, :, 0]
+        if array.ndim != 2:
+            raise ValueError(
+                f"{argument} must be an image path or an (H, W) array in [0, 1], got shape "
+                f"{array.shape}"
+            )
+        if not np.all(np.isfinite(array)) or array.min() < 0.0 or array.max() > 1.0:
+            raise ValueError(f"{argument}: mask values must be in [0, 1] (1 = style applies)")
+    array = array.astype(np.float32)
+    if size is not None and tuple(array.shape) != tuple(size):
+        resized = resize_image(array[:, :, np.newaxis] * 255.0, tuple(size))[:, :, 0] / 255.0
+        resized = np.where(np.abs(resized) < 1e-5, 0.0, resized)
+        array = np.where(np.abs(resized - 1.0) < 1e-5, 1.0, resized).astype(np.float32)
+    return array
+
+
+def deepest_layer(config) -> str | None:
+    """The deepest VGG-19 layer a resolved config's loss uses, or None if a name is not VGG-19's.
+
+    >>> from nst.config import resolve_config
+    >>> deepest_layer(resolve_config())
+    'relu5_1'
+    """
+    used = [*config.content_layers, *config.style_layers]
+    if not used or not all(name in VGG19_LAYER_NAMES for name in used):
+        return None
+    return max(used, key=VGG19_LAYER_NAMES.index)
+
+
+def network(weights: Any, pooling: str, up_to: str | None = None):
+    """A `vgg_mat.VGG` from a VGG, a VGGWeights or a path to a .mat file.
+
+    Loading from a path keeps only the layers through `up_to` (the deepest one the run uses):
+    the rest of the file (fc6-fc8, 86 % of VGG-19) is released as it is read. A VGG with
+    another pooling is rebuilt on the same weights.
+    """
+    from vgg_mat.matfile import load  # TensorFlow is imported here, not with the module
+    from vgg_mat.network import VGG
+    from vgg_mat.weights import VGGWeights
+
+    if isinstance(weights, VGG):
+        return weights if weights.pooling == pooling else VGG(weights.weights, pooling=pooling)
+    if isinstance(weights, (str, os.PathLike)):
+        if not Path(weights).is_file():
+            raise ValueError(
+                f"weights: no file at {str(weights)!r}; give the path of "
+                "imagenet-vgg-verydeep-19.mat (`vgg-mat download` fetches it) or a VGGWeights"
+            )
+        weights = load(weights, up_to=up_to)
+    if not isinstance(weights, VGGWeights):
+        raise ValueError(
+            f"weights must be a vgg_mat.VGGWeights, a vgg_mat.VGG or the path of a .mat file, "
+            f"got {type(weights).__name__}"
+        )
+    return VGG(weights, pooling=pooling)
+
+
+def check_layers_fit(
+    net, config, size: tuple[int, int], what: str, *, hint: str = "use a larger size"
+) -> None:
+    """ValueError if a config's layer is missing from `net` or `size` is too small to reach it.
+
+    `what` names the image in the message (e.g. ``"the content image"``, ``"style image 0"``);
+    `hint` says what to change besides using shallower layers.
+    """
+    layers = [*config.content_layers, *config.style_layers]
+    missing = [name for name in layers if name not in net.names]
+    if missing:
+        raise ValueError(
+            f"layer(s) {', '.join(missing)} are not in {net.weights.source or 'these weights'}; "
+            f"valid names: {', '.join(net.names)}"
+        )
+    shapes = net.output_shapes(*size)
+    unreachable = [name for name in layers if name not in shapes]
+    if unreachable:
+        raise ValueError(
+            f"{what} of {size[0]}x{size[1]} pixels is too small to reach layer(s) "
+            f"{', '.join(unreachable)}; {hint} or shallower layers"
+        )
+
+
+def initial_image(
+    init: Any,
+    content: np.ndarray,
+    styles: Sequence[np.ndarray],
+    mean: np.ndarray,
+    *,
+    noise: float,
+    seed: int,
+) -> np.ndarray:
+    r"""The starting image of a run, (H, W, 3) float32 in [0, 255], the content's size.
+
+    Parameters
+    ----------
+    init : {"content", "noise", "content+noise", "style"}, path, or (H', W', 3) array
+    content : (H, W, 3) ndarray
+    styles : sequence of (H_k, W_k, 3) ndarray
+        ``"style"`` starts from the first one, resized to (H, W).
+    mean : (3,) ndarray
+        The network's mean pixel (RGB, 0-255).
+    noise : float
+        Noise scale on the 0-255 scale (see Notes).
+    seed : int
+        Seed of ``np.random.RandomState`` (stable across numpy versions).
+
+    Returns
+    -------
+    image : (H, W, 3) ndarray of float32, clipped to [0, 255]
+
+    Notes
+    -----
+    ``"noise"``: :math:`x = \mu + \sigma n`, n standard normal per pixel and channel: noise
+    around the mean pixel, i.e. zero-mean noise in the network's input space (anish's and
+    jcjohnson's "random" init; σ = `noise`). ``"content+noise"``: content + U(-σ, σ) (the
+    deeplearning.ai course). An image (path or array) is resized to (H, W) if needed.
+    """
+    h, w = content.shape[:2]
+    rng = np.random.RandomState(seed)
+    if isinstance(init, str) and init == "content":
+        image = content  # np.clip below makes the run's own copy
+    elif isinstance(init, str) and init == "noise":
+        image = np.asarray(mean, np.float64) + noise * rng.standard_normal((h, w, 3))
+    elif isinstance(init, str) and init == "content+noise":
+        image = content + rng.uniform(-noise, noise, size=(h, w, 3))
+    elif isinstance(init, str) and init == "style":
+        if not styles:
+            raise ValueError("init='style' needs a style image; give one or another init")
+        image = resize_image(styles[0], (h, w))
+    else:
+        image = as_image(init, "init")
+        if image.shape[:2] != (h, w):
+            image = resize_image(image, (h, w))
+    return np.clip(image, 0.0, 255.0).astype(np.float32, copy=False)
