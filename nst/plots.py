@@ -6,7 +6,8 @@ inline). Nothing here calls ``plt.show``; save with ``fig.savefig(path)``.
 
 Anything made from a synthetic (random-weight) network must say so on the figure itself: every
 function takes ``synthetic=`` (a bool, or the `vgg_mat.VGGWeights` used, whose ``.synthetic``
-flag decides), and `stamp_synthetic` adds the label to any figure.
+flag decides), and `stamp_synthetic` adds the label to any figure:
+``stamp_synthetic(fig, when=weights)`` stamps it only when those weights are synthetic.
 
 - `plot_losses`        loss curves per term and per layer, log scale, from `nst.Step` records.
 - `plot_gram`          Gram matrices as heatmaps.
@@ -34,7 +35,7 @@ SYNTHETIC_LABEL = "SYNTHETIC WEIGHTS - NOT VGG-19"
 _TERMS = LOSS_TERMS
 
 
-def stamp_synthetic(fig: Figure, text: str = SYNTHETIC_LABEL) -> Figure:
+def stamp_synthetic(fig: Figure, text: str = SYNTHETIC_LABEL, *, when: Any = True) -> Figure:
     """Write a loud red "synthetic weights" label across the top of `fig` and return it.
 
     Parameters
@@ -42,13 +43,27 @@ def stamp_synthetic(fig: Figure, text: str = SYNTHETIC_LABEL) -> Figure:
     fig : matplotlib.figure.Figure
     text : str
         The label (default `SYNTHETIC_LABEL`).
+    when : bool or VGGWeights
+        Stamp only if this is true, or, for the weights the figure was made with, if they are
+        synthetic: ``stamp_synthetic(fig, when=weights)`` is
+        ``if weights.synthetic: stamp_synthetic(fig)`` in one line. Default: always.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
-        The same figure, with one more ``fig.texts`` entry (idempotent: stamping twice adds one).
+        The same figure, with one more ``fig.texts`` entry when stamped (idempotent: stamping
+        twice adds one).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> fig = Figure()
+    >>> len(stamp_synthetic(fig, when=SimpleNamespace(synthetic=False)).texts)
+    0
+    >>> len(stamp_synthetic(fig, when=SimpleNamespace(synthetic=True)).texts)
+    1
     """
-    if not any(t.get_text() == text for t in fig.texts):
+    if _is_synthetic(when) and not any(t.get_text() == text for t in fig.texts):
         # Reserve a band at the top for the label (about 26 points) and, below it, for the
         # suptitle if there is one (about 20 points), so the label never covers an axes title
         # or the suptitle, whichever layout the figure uses.
