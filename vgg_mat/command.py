@@ -1,8 +1,9 @@
-"""`run_command`: what both command lines (`vgg-mat`, `nst`) do around a command.
+"""What both command lines (`vgg-mat`, `nst`) share: the way a command is run, and a type.
 
-Parse the arguments, call the command's handler, and turn what goes wrong into one line on
-stderr and an exit status: 2 for bad input (no traceback), 1 for a closed pipe
-(``nst presets | head``), 130 for Ctrl-C. The handler returns the status of a normal run.
+- `run_command`       parse the arguments, call the command's handler, and turn what goes
+  wrong into one line on stderr and an exit status: 2 for bad input (no traceback), 1 for a
+  closed pipe (``nst presets | head``), 130 for Ctrl-C. The handler returns a normal run's.
+- `integer_at_least`  the argparse type of a whole number with a lower bound (``--size``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,31 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-__all__ = ["one_line", "run_command"]
+__all__ = ["integer_at_least", "one_line", "run_command"]
+
+
+def integer_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer >= `minimum` (else `argparse.ArgumentTypeError`).
+
+    Examples
+    --------
+    >>> integer_at_least(1)("48")
+    48
+    >>> integer_at_least(1)("0")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: must be an integer >= 1, got 0
+    """
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text}")
+        return value
+
+    return parse
 
 
 def one_line(error: BaseException) -> str:

@@ -6,10 +6,10 @@ for the lessons (`real_or_synthetic`):
 - `locate_weights(argument)`   the file `argument` names, else ``$VGG19_MAT``, else the cache
   (`vgg_mat.find_weights`); the word ``"synthetic"`` gives None: the stand-in.
 - `synthetic_file()`           the stand-in: a random miniature (`vgg_mat.write_synthetic`),
-  written once into the weights cache (atomically) and reused.
+  written once into the weights cache (atomically) and reused, or into a folder given.
 - `load_located(located)`      `vgg_mat.load` of what `locate_weights` gave (None: the stand-in).
-- `real_or_synthetic()`        the real weights when a file is found, else the stand-in; says
-  which, and why.
+- `real_or_synthetic()`        the real weights when a file is found, else the stand-in (in a
+  temporary folder, removed at once); says which, and why.
 
 Two steps (locate, then load) let a program check everything cheap first: the weights file is
 found (or its absence reported) before any image is read, the stand-in written only when used.
@@ -74,7 +74,9 @@ def locate_weights(argument: str | os.PathLike | None = None) -> Path | None:
     return find_weights(argument)
 
 
-def synthetic_file(*, width_divisor: int = SYNTHETIC_WIDTH_DIVISOR, seed: int = 0) -> Path:
+def synthetic_file(
+    *, width_divisor: int = SYNTHETIC_WIDTH_DIVISOR, seed: int = 0, folder: Path | None = None
+) -> Path:
     """The synthetic stand-in's file, written on first use into the weights cache and reused.
 
     Parameters
@@ -83,18 +85,20 @@ def synthetic_file(*, width_divisor: int = SYNTHETIC_WIDTH_DIVISOR, seed: int = 
         Channel widths ``max(2, C // width_divisor)`` (8: about 10 MB; 1: full size, 575 MB).
     seed : int
         The seed of `vgg_mat.write_synthetic`'s He-normal draws (same seed, same weights).
+    folder : Path, optional
+        Where to keep it (an existing folder, e.g. a temporary one). Default: the weights cache.
 
     Returns
     -------
     Path
-        ``synthetic-vgg19-wd{width_divisor}-seed{seed}.mat`` in `vgg_mat.download.cache_dir`
-        (``$VGG_MAT_HOME`` or ``~/.cache/vgg_mat``), or, when that folder cannot be written, in
-        ``vgg_mat`` under the system's temporary folder.
+        ``synthetic-vgg19-wd{width_divisor}-seed{seed}.mat`` in `folder`, else in
+        `vgg_mat.download.cache_dir` (``$VGG_MAT_HOME`` or ``~/.cache/vgg_mat``), or, when that
+        cannot be written, in ``vgg_mat`` under the system's temporary folder.
 
     Raises
     ------
     OSError
-        Neither folder can be written.
+        The folder (or neither default folder) can be written.
 
     Notes
     -----
@@ -104,13 +108,16 @@ def synthetic_file(*, width_divisor: int = SYNTHETIC_WIDTH_DIVISOR, seed: int = 
     from vgg_mat.synthetic import write_synthetic
 
     name = f"synthetic-vgg19-wd{width_divisor}-seed{seed}.mat"
-    folders = (cache_dir(), Path(tempfile.gettempdir()) / "vgg_mat")
-    for folder in folders:
-        path = folder / name
+    if folder is not None:
+        folders: tuple[Path, ...] = (folder,)
+    else:
+        folders = (cache_dir(), Path(tempfile.gettempdir()) / "vgg_mat")
+    for place in folders:
+        path = place / name
         if path.is_file():
             return path
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            place.mkdir(parents=True, exist_ok=True)
             return write_synthetic(path, width_divisor=width_divisor, seed=seed)
         except OSError:
             continue
@@ -161,7 +168,7 @@ def real_or_synthetic(
     VGGWeights
         The real file's weights (``synthetic`` False, ``label`` "VGG weights from PATH ...") or
         the synthetic miniature's (``synthetic`` True, ``label`` "SYNTHETIC RANDOM WEIGHTS, NOT
-        VGG-19 (...)"; its ``source`` names the `write_synthetic` call and the cached file).
+        VGG-19 (...)"; its ``source`` names the `write_synthetic` call, not the removed file).
         Check ``weights.synthetic`` to label anything made with it.
 
     Raises
@@ -179,9 +186,10 @@ def real_or_synthetic(
     file (`WeightsNotFoundError`, a `FileNotFoundError`, with no `path` given) falls back; a
     ``$VGG19_MAT`` naming no file is missing too, and the printed reason says so.
 
-    The stand-in is ``synthetic_file(width_divisor=width_divisor, seed=seed)``: written once
-    into the cache, then read from there. The same arguments give the same weights
-    (`write_synthetic` is deterministic in its seed).
+    The stand-in is ``synthetic_file(width_divisor=..., seed=..., folder=...)`` in a
+    `tempfile.TemporaryDirectory` (the lessons write nothing outside a temporary folder); `load`
+    reads the whole file into memory, so the folder is removed before returning. The same
+    arguments give the same weights (`write_synthetic` is deterministic in its seed).
     """
     from vgg_mat.matfile import load
 
@@ -191,9 +199,11 @@ def real_or_synthetic(
         if path is not None:
             raise
         reason = str(missing).split(";")[0]
-        written = synthetic_file(width_divisor=width_divisor, seed=seed)
         call = f"vgg_mat.write_synthetic(width_divisor={width_divisor}, seed={seed})"
-        weights = dataclasses.replace(load(written), source=f"{call}, cached as {written.name}")
+        with tempfile.TemporaryDirectory(prefix="vgg_mat-standin-") as folder:
+            written = synthetic_file(width_divisor=width_divisor, seed=seed, folder=Path(folder))
+            weights = load(written)  # all in memory: the folder can go
+        weights = dataclasses.replace(weights, source=f"{call}, temporary file removed")
         if verbose:
             print(f"Using {weights.label}: {reason}")
         return weights

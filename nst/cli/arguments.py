@@ -24,20 +24,18 @@ import argparse
 import math
 from collections.abc import Callable
 
+from vgg_mat.command import integer_at_least as integer  # ``vgg-mat``'s too
 
-def integer(minimum: int) -> Callable[[str], int]:
-    """An integer >= `minimum`."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text}")
-        return value
-
-    return parse
+__all__ = [
+    "blend",
+    "image_size",
+    "integer",
+    "integers",
+    "layers",
+    "mask",
+    "number",
+    "scales",
+]
 
 
 def number(*, positive: bool = False) -> Callable[[str], float]:

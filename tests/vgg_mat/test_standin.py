@@ -51,23 +51,23 @@ def test_falls_back_to_a_synthetic_miniature_when_nothing_is_found(nothing_to_fi
     assert printed[0].startswith("Using SYNTHETIC RANDOM WEIGHTS")
     assert "no VGG-19 weights file found" in printed[0]
     assert str(nothing_to_find) in printed[0]
-    # The stand-in is the cached miniature; no temporary folder is left behind.
-    assert "synthetic-vgg19-wd16-seed3.mat" in weights.source
-    assert (nothing_to_find / "synthetic-vgg19-wd16-seed3.mat").is_file()
+    # The temporary folder (and the file in it) is gone; nothing is written into the cache.
     assert _temp_entries() == before
+    assert list(nothing_to_find.iterdir()) == []
 
 
 def test_the_stand_in_is_written_once_and_reused(nothing_to_find):
     first = synthetic_file(width_divisor=16, seed=4)
     assert first == nothing_to_find / "synthetic-vgg19-wd16-seed4.mat"
     stamp = first.stat().st_mtime_ns
-    again = real_or_synthetic(width_divisor=16, seed=4, verbose=False)
     assert synthetic_file(width_divisor=16, seed=4) == first
     assert first.stat().st_mtime_ns == stamp  # not written again
+    assert not list(nothing_to_find.glob(".*.tmp"))  # written atomically: no leftovers
+    # real_or_synthetic's stand-in (in a temporary folder) has the same weights
+    again = real_or_synthetic(width_divisor=16, seed=4, verbose=False)
     np.testing.assert_array_equal(
         again.layer("conv1_1").kernel, load(first).layer("conv1_1").kernel
     )
-    assert not list(nothing_to_find.glob(".*.tmp"))  # written atomically: no leftovers
 
 
 def test_locate_weights_gives_the_file_or_none_for_synthetic(nothing_to_find, synthetic_2016_path):
