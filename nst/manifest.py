@@ -1,12 +1,17 @@
 """What a run leaves next to its output: the JSON run manifest and provenance-labelled images.
 
+- `run_manifest(...)`          the manifest of a run about to start: command, settings, weights,
+  inputs, run options, environment (``status`` "running").
+- `finish_manifest(...)`       the same record completed with how the run ended.
+- `image_label(...)`           the provenance text every image of a run carries; `step_label`
+  adds one step's iteration and loss.
 - `manifest_path(out)`         ``OUT`` with ``.json`` (``out/photo.png`` -> ``out/photo.json``).
 - `environment()`              Python's, TensorFlow's, numpy's, scipy's, Pillow's versions.
 - `write_json(path, data)`     strict JSON, atomically (`nst.atomic.write_atomic`).
 - `save_labelled_image(...)`   an RGB PNG/JPEG, atomically, with the provenance in the file itself:
   PNG text chunks (``Description``, ``Software``, ...) or a JPEG comment (COM segment).
 
-Nothing here knows about style transfer; the CLI (`nst.cli`) fills the manifest.
+The command line (`nst.cli`) calls these; nothing here reads images or runs the network.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ import math
 import os
 import platform
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -48,6 +54,169 @@ _PACKAGES = {  # manifest key -> (module name, distribution name)
 def manifest_path(out: str | os.PathLike) -> Path:
     """The manifest of output `out`: the same path with the suffix ``.json``."""
     return Path(out).with_suffix(".json")
+
+
+def run_manifest(
+    command: str,
+    *,
+    argv: Sequence[str],
+    started: str,
+    config: Any,
+    weights: Any,
+    output: Path,
+    content: tuple[Path, np.ndarray] | None,
+    styles: Sequence[tuple[Path, np.ndarray]],
+    run: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The manifest of a run about to start (``status`` "running"; `finish_manifest` ends it).
+
+    Parameters
+    ----------
+    command : str
+        ``stylize``, ``demo``, ``texture`` or ``reconstruct``.
+    argv : sequence of str
+        The command line, without the program name.
+    started : str
+        `utc_now` when the command started.
+    config : StylizeConfig
+        The resolved settings (all of them are recorded, with the seed once more on its own).
+    weights : VGGWeights
+        What the run uses: its file, checksum, layout, label, and whether it is synthetic.
+    output : Path
+        The output image (the manifest is `manifest_path` of it).
+    content : (Path, image) or None
+        The content image's file and pixels (H, W, 3); None for a texture (the style image
+        only sets the output's shape there).
+    styles : sequence of (Path, image)
+        Each style image's file and pixels.
+    run : mapping
+        The options that do not change the result (``save_every``, ``plot``, ``device``,
+        ``quiet``).
+
+    Returns
+    -------
+    dict
+        JSON-ready except for numpy values and paths, which `write_json` converts.
+    """
+
+    def image(path: Path, pixels: np.ndarray) -> dict[str, Any]:
+        return {"path": str(path.resolve()), "size": list(pixels.shape[:2])}
+
+    synthetic = bool(weights.synthetic)
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "command": command,
+        "argv": list(argv),
+        "status": "running",
+        "started": started,
+        "synthetic": synthetic,
+        "notice": SYNTHETIC_NOTICE if synthetic else None,
+        "output": {"path": str(output.resolve()), "written": False},
+        "manifest": str(manifest_path(output).resolve()),
+        "settings": asdict(config),
+        "seed": config.seed,
+        "run": dict(run),
+        "weights": {
+            "path": str(Path(weights.source).resolve()) if weights.source else None,
+            "checksum": weights.checksum,
+            "synthetic": synthetic,
+            "layout": weights.layout,
+            "transposed_hw": bool(weights.transposed_hw),
+            "label": weights.label,
+        },
+        "inputs": {
+            "content": None if content is None else image(*content),
+            "styles": [image(path, pixels) for path, pixels in styles],
+        },
+        "environment": environment(),
+    }
+
+
+def finish_manifest(
+    record: dict[str, Any],
+    outcome: Any,
+    *,
+    written: bool,
+    plot: Path | None,
+    wall_time_s: float,
+) -> dict[str, Any]:
+    """Complete `record` (from `run_manifest`) with how the run ended; return it (not written).
+
+    Parameters
+    ----------
+    record : dict
+        Updated in place.
+    outcome : nst.progress.Outcome
+        Status, exit status, message, the step kept and the history.
+    written : bool
+        Whether the kept step's image was written to the output.
+    plot : Path or None
+        The loss plot, if one was written.
+    wall_time_s : float
+        Seconds since the command started.
+    """
+    keep, history = outcome.keep, outcome.history
+    if written:
+        record["output"].update(
+            written=True,
+            which=outcome.which,
+            iteration=keep.iteration,
+            total_loss=keep.losses["total"],
+            size=list(keep.image.shape[:2]),
+        )
+    if history.best is not None:
+        record["best"] = {
+            "iteration": history.best.iteration,
+            "total_loss": history.best.losses["total"],
+        }
+    record.update(
+        status=outcome.status,
+        exit_status=outcome.exit_status,
+        message=outcome.message,
+        finished=utc_now(),
+        wall_time_s=round(wall_time_s, 3),
+        plot=str(plot.resolve()) if plot else None,
+        history=history.columns(),
+    )
+    return record
+
+
+def image_label(command: str, weights: Any, *, program: str = "nst") -> dict[str, str]:
+    """The provenance text every image of a run carries (PNG text chunks, a JPEG comment).
+
+    Parameters
+    ----------
+    command : str
+        The sub-command (``stylize``, ...).
+    weights : VGGWeights
+        Its ``label``, and whether it is synthetic (then the text says so, loudly).
+    program : str
+        The command line's name.
+
+    Returns
+    -------
+    dict
+        ``Software``, ``Weights``, ``Description``, and ``Warning`` for synthetic weights.
+    """
+    label = {"Software": f"nst-from-scratch ({program} {command})", "Weights": weights.label}
+    if weights.synthetic:
+        label["Warning"] = SYNTHETIC_NOTICE.upper()
+        label["Description"] = f"SYNTHETIC: made with {SYNTHETIC_NOTICE}"
+    else:
+        label["Description"] = f"{program} {command} with VGG-19 weights ({weights.checksum})"
+    return label
+
+
+def step_label(label: Mapping[str, str], step: Any) -> dict[str, str]:
+    """`label` (from `image_label`) plus one step's iteration and total loss.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> step_label({"Software": "nst"}, SimpleNamespace(iteration=50, losses={"total": 1234.5}))
+    {'Software': 'nst', 'Iteration': '50', 'Loss': '1234.5'}
+    """
+    return {**label, "Iteration": str(step.iteration), "Loss": f"{step.losses['total']:.6g}"}
 
 
 def utc_now() -> str:

@@ -6,7 +6,8 @@ inline). Nothing here calls ``plt.show``; save with ``fig.savefig(path)``.
 
 Anything made from a synthetic (random-weight) network must say so on the figure itself: every
 function takes ``synthetic=`` (a bool, or the `vgg_mat.VGGWeights` used, whose ``.synthetic``
-flag decides), and `stamp_synthetic` adds the label to any figure.
+flag decides), and `stamp_synthetic` (from `nst.stamp`) adds the label to any figure:
+``stamp_synthetic(fig, when=weights)`` stamps it only when those weights are synthetic.
 
 - `plot_losses`        loss curves per term and per layer, log scale, from `nst.Step` records.
 - `plot_gram`          Gram matrices as heatmaps.
@@ -24,71 +25,29 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
 
 from nst.choices import LOSS_TERMS
+from nst.stamp import SYNTHETIC_LABEL, is_synthetic, stamp_synthetic
 
-#: The label every figure made with random weights carries.
-SYNTHETIC_LABEL = "SYNTHETIC WEIGHTS - NOT VGG-19"
+__all__ = [
+    "SYNTHETIC_LABEL",
+    "high_pass_xy",
+    "plot_annotated_grid",
+    "plot_feature_maps",
+    "plot_gram",
+    "plot_high_pass",
+    "plot_images",
+    "plot_losses",
+    "stamp_synthetic",
+]
 
 _TERMS = LOSS_TERMS
-
-
-def stamp_synthetic(fig: Figure, text: str = SYNTHETIC_LABEL) -> Figure:
-    """Write a loud red "synthetic weights" label across the top of `fig` and return it.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-    text : str
-        The label (default `SYNTHETIC_LABEL`).
-
-    Returns
-    -------
-    fig : matplotlib.figure.Figure
-        The same figure, with one more ``fig.texts`` entry (idempotent: stamping twice adds one).
-    """
-    if not any(t.get_text() == text for t in fig.texts):
-        # Reserve a band at the top for the label (about 26 points) and, below it, for the
-        # suptitle if there is one (about 20 points), so the label never covers an axes title
-        # or the suptitle, whichever layout the figure uses.
-        inch = 72.0 * fig.get_figheight()
-        top = 1.0 - 26.0 / inch
-        suptitle = fig._suptitle
-        below = top - (20.0 / inch if suptitle is not None else 0.0)
-        engine = fig.get_layout_engine()
-        if isinstance(engine, ConstrainedLayoutEngine | TightLayoutEngine):
-            engine.set(rect=(0, 0, 1, below))
-        else:
-            fig.subplots_adjust(top=min(fig.subplotpars.top, below - 0.06))
-        if suptitle is not None:
-            suptitle._autopos = False  # else constrained layout moves it back to the top
-            suptitle.set_y(top)
-            suptitle.set_va("top")
-        fig.text(
-            0.5,
-            0.995,
-            text,
-            ha="center",
-            va="top",
-            color="white",
-            fontsize=11,
-            fontweight="bold",
-            bbox={"facecolor": "red", "edgecolor": "none", "alpha": 0.85, "pad": 3},
-            zorder=10,
-        )
-    return fig
-
-
-def _is_synthetic(synthetic: Any) -> bool:
-    """A bool, or anything with a ``.synthetic`` attribute (a `vgg_mat.VGGWeights`)."""
-    return bool(getattr(synthetic, "synthetic", synthetic))
 
 
 def _finish(fig: Figure, synthetic: Any, title: str | None) -> Figure:
     if title:
         fig.suptitle(title)  # placed by the layout engine; stamp_synthetic moves it under its label
-    if _is_synthetic(synthetic):
+    if is_synthetic(synthetic):
         stamp_synthetic(fig)
     return fig
 

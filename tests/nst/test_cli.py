@@ -20,6 +20,7 @@ import pytest
 from PIL import Image
 
 import nst.cli
+import nst.cli.run
 import nst.optimize
 from nst.cli import main
 from nst.manifest import SYNTHETIC_NOTICE, manifest_path, read_image_text, write_json
@@ -290,13 +291,13 @@ def test_real_overflow_fails_cleanly_without_an_image(files, weights, capsys):
 def test_sigint_during_lbfgs_stops_the_worker_and_keeps_the_best(files, weights, monkeypatch):
     """A real SIGINT in the middle of an L-BFGS run (the scipy worker thread must stop)."""
 
-    class InterruptingBar(nst.cli.ProgressBar):
+    class InterruptingBar(nst.cli.run.ProgressBar):
         def update(self, step):
             super().update(step)
             if step.iteration == 2:
                 signal.raise_signal(signal.SIGINT)
 
-    monkeypatch.setattr(nst.cli, "ProgressBar", InterruptingBar)
+    monkeypatch.setattr(nst.cli.run, "ProgressBar", InterruptingBar)
     out = files["out"]
     argv = ["stylize", str(files["content"]), str(files["style"]), "-o", str(out), *weights]
     assert main([*argv, "--size", "48", "--iterations", "1000", "--quiet"]) == 130
@@ -502,7 +503,7 @@ def test_help_shows_the_library_defaults(capsys):
     from nst.presets import PRESETS
 
     with pytest.raises(SystemExit) as exit_info:
-        nst.cli._build_parser().parse_args(["stylize", "--help"])
+        nst.cli.build_parser().parse_args(["stylize", "--help"])
     assert exit_info.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
     assert f"(default: {DEFAULTS['iterations']};" in text
@@ -516,9 +517,10 @@ def test_help_shows_the_library_defaults(capsys):
 
 
 def test_the_cli_init_modes_are_the_librarys():
-    from nst.config import INIT_MODES
+    from nst.choices import INIT_MODES
+    from nst.config import INIT_MODES as CONFIG_INIT_MODES
 
-    assert nst.cli.INIT_MODES == INIT_MODES
+    assert nst.cli.run.INIT_MODES is INIT_MODES is CONFIG_INIT_MODES
 
 
 def test_init_from_an_image_file(files, weights):

@@ -81,6 +81,14 @@ def test_stamp_synthetic_is_visible_and_idempotent():
     _renders(fig)
 
 
+def test_stamp_synthetic_when_the_weights_are_synthetic(tiny_weights):
+    real_looking = SimpleNamespace(synthetic=False)
+    assert plots.SYNTHETIC_LABEL not in _texts(plots.stamp_synthetic(Figure(), when=real_looking))
+    assert plots.SYNTHETIC_LABEL not in _texts(plots.stamp_synthetic(Figure(), when=False))
+    assert plots.SYNTHETIC_LABEL in _texts(plots.stamp_synthetic(Figure(), when=tiny_weights))
+    assert plots.SYNTHETIC_LABEL in _texts(plots.stamp_synthetic(Figure()))  # the old call
+
+
 @pytest.mark.parametrize("layout", ["constrained", "tight", None])
 def test_synthetic_label_never_covers_titles(layout):
     # One row of panels with titles and a suptitle: the cramped case the lessons hit.

@@ -1,4 +1,5 @@
-"""`vgg_mat.real_or_synthetic`: the real file when found, else a synthetic stand-in."""
+"""`vgg_mat.standin`: which weights (a file, or the cached synthetic stand-in), and
+`vgg_mat.real_or_synthetic`: the real file when found, else the stand-in."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ import pytest
 
 from vgg_mat.download import WeightsNotFoundError
 from vgg_mat.matfile import load
-from vgg_mat.standin import real_or_synthetic
+from vgg_mat.standin import (
+    SYNTHETIC,
+    load_located,
+    locate_weights,
+    real_or_synthetic,
+    synthetic_file,
+)
 from vgg_mat.synthetic import write_synthetic
 from vgg_mat.weights import MatFileError
 
@@ -44,8 +51,34 @@ def test_falls_back_to_a_synthetic_miniature_when_nothing_is_found(nothing_to_fi
     assert printed[0].startswith("Using SYNTHETIC RANDOM WEIGHTS")
     assert "no VGG-19 weights file found" in printed[0]
     assert str(nothing_to_find) in printed[0]
-    # The temporary folder (and the file in it) is gone.
+    # The temporary folder (and the file in it) is gone; nothing is written into the cache.
     assert _temp_entries() == before
+    assert list(nothing_to_find.iterdir()) == []
+
+
+def test_the_stand_in_is_written_once_and_reused(nothing_to_find):
+    first = synthetic_file(width_divisor=16, seed=4)
+    assert first == nothing_to_find / "synthetic-vgg19-wd16-seed4.mat"
+    stamp = first.stat().st_mtime_ns
+    assert synthetic_file(width_divisor=16, seed=4) == first
+    assert first.stat().st_mtime_ns == stamp  # not written again
+    assert not list(nothing_to_find.glob(".*.tmp"))  # written atomically: no leftovers
+    # real_or_synthetic's stand-in (in a temporary folder) has the same weights
+    again = real_or_synthetic(width_divisor=16, seed=4, verbose=False)
+    np.testing.assert_array_equal(
+        again.layer("conv1_1").kernel, load(first).layer("conv1_1").kernel
+    )
+
+
+def test_locate_weights_gives_the_file_or_none_for_synthetic(nothing_to_find, synthetic_2016_path):
+    assert locate_weights(SYNTHETIC) is None
+    assert locate_weights(synthetic_2016_path) == synthetic_2016_path
+    with pytest.raises(WeightsNotFoundError, match="no VGG-19 weights file found"):
+        locate_weights()
+    assert load_located(synthetic_2016_path).source == str(synthetic_2016_path)
+    stand_in = load_located(None)
+    assert stand_in.synthetic and stand_in.layer("conv1_1").kernel.shape == (3, 3, 3, 8)
+    assert stand_in.source == str(nothing_to_find / "synthetic-vgg19-wd8-seed0.mat")
 
 
 def test_a_VGG19_MAT_naming_no_file_falls_back_and_says_why(monkeypatch, tmp_path, capsys):
