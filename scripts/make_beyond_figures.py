@@ -60,11 +60,15 @@ def colors_figure(net, content, style, prefix, tag) -> None:
         "style": style,
         "plain": _final(nst.stylize(content, style, weights=net, **settings)),
         "luminance only": _final(
-            nst.stylize(content, style, weights=net, preserve_colors="luminance", **settings)
+            nst.stylize_with_options(
+                content, style, weights=net, preserve_colors="luminance", **settings
+            )
         ),
         "style, histogram-matched": match_color_histogram(style, content),
         "histogram": _final(
-            nst.stylize(content, style, weights=net, preserve_colors="histogram", **settings)
+            nst.stylize_with_options(
+                content, style, weights=net, preserve_colors="histogram", **settings
+            )
         ),
     }
     fig = _figure(images, net, f"preserve_colors{tag}", cols=3)
@@ -89,8 +93,8 @@ def coarse_to_fine_figure(net, content, style, prefix, tag) -> None:
     scales = (size // 4, size // 2, size)
     start = time.perf_counter()
     staged = list(
-        nst.stylize(content, style, weights=net, size=size, scales=scales,
-                    scale_iterations=(ITERATIONS, ITERATIONS // 2, ITERATIONS // 4))
+        nst.stylize_with_options(content, style, weights=net, size=size, scales=scales,
+                                 scale_iterations=(ITERATIONS, ITERATIONS // 2, ITERATIONS // 4))
     )  # fmt: skip
     staged_time = time.perf_counter() - start
     start = time.perf_counter()

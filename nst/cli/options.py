@@ -20,8 +20,9 @@ from typing import Any
 
 from nst.choices import INIT_MODES, LBFGS_ENGINES, OPTIMIZERS
 from nst.choices import POOLING as POOLING_METHODS
+from nst.choices import PRESERVE_COLORS as COLOR_MODES
 from nst.cli.arguments import blend, integer, integers, layers, mask, number, scales
-from nst.config import DEFAULTS, PRESERVE_COLORS, StylizeConfig
+from nst.config import DEFAULTS, StylizeConfig
 from nst.presets import PRESETS
 
 
@@ -111,7 +112,7 @@ LBFGS_ENGINE = Option(
     "lbfgs_engine",
     str,
     "which L-BFGS runs with --optimizer lbfgs: the projected L-BFGS in TensorFlow (auto, tf) or "
-    "scipy's L-BFGS-B (setulb, minimize)",
+    "scipy's L-BFGS-B (minimize)",
     "NAME",
 )
 SEED = Option("--seed", "seed", integer(0), "seed of the initial noise", "N")
@@ -129,7 +130,7 @@ PRESERVE_COLORS = Option(
     str,
     "keep the content's colours: stylise the luminance only, or match the style's colour "
     "histogram (mean, covariance) to the content's first",
-    _braces(PRESERVE_COLORS),
+    _braces(COLOR_MODES),
 )
 STYLE_SCALE = Option(
     "--style-scale",
