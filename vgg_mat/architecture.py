@@ -224,6 +224,7 @@ def conv_output_size(i: int, k: int, p: int | tuple[int, int], s: int, d: int = 
     span = k + (k - 1) * (d - 1)
     return (i + before + after - span) // s + 1
 
+
 #: How the network pools: MatConvNet's max pooling, or average pooling (Gatys et al. recommend
 #: replacing max by average pooling for image synthesis).
 POOLING_METHODS = ("max", "avg")

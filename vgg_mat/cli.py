@@ -15,9 +15,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from vgg_mat import matfile
-from vgg_mat.matfile import UNVERIFIED, check_file, file_md5, load
-from vgg_mat.synthetic import LAYOUTS, write_synthetic
+from vgg_mat import integrity
+from vgg_mat.architecture import LAYOUTS
+from vgg_mat.classify import add_classify_command
+from vgg_mat.download import DownloadError, download
+from vgg_mat.integrity import (
+    OFFICIAL_MD5,
+    OFFICIAL_SIZE,
+    OFFICIAL_URL,
+    UNVERIFIED,
+    check_file,
+    file_md5,
+    official_entry,
+)
+from vgg_mat.matfile import load
+from vgg_mat.synthetic import write_synthetic
 from vgg_mat.weights import MatFileError, VGGWeights
 
 
@@ -96,15 +108,15 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     print(f"file: {path}")
     print(f"size: {size:,} bytes")
     print(f"md5:  {md5}")
-    for entry in matfile.OFFICIAL_FILES.values():
-        if md5.lower() == entry.md5.lower() and (entry.size is None or entry.size == size):
-            print(f"result: {entry.status} (size and MD5 match the published file)")
-            return 0
+    entry = official_entry(size, md5)
+    if entry is not None:
+        print(f"result: {entry.status} (size and MD5 match the published file)")
+        return 0
     expected = "; ".join(
         f"{entry.status}: "
         + ("size unknown" if entry.size is None else f"{entry.size:,} bytes")
         + f", MD5 {entry.md5}"
-        for entry in matfile.OFFICIAL_FILES.values()
+        for entry in integrity.OFFICIAL_FILES.values()
     )
     print(f"result: {UNVERIFIED} (not a published file; expected {expected})")
     return 1
@@ -130,6 +142,40 @@ def _cmd_synthetic(args: argparse.Namespace) -> int:
         f"seed {args.seed}"
     )
     return 0
+
+
+def _cmd_download(args: argparse.Namespace) -> int:
+    """``vgg-mat download [--dest PATH] [--url URL]``."""
+    try:
+        path = download(
+            url=args.url,
+            dest=args.dest,
+            md5=OFFICIAL_MD5,
+            size=OFFICIAL_SIZE,
+            progress=not args.no_progress,
+        )
+    except (DownloadError, OSError, ValueError) as error:
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"vgg-mat download: error: {message}", file=sys.stderr)
+        return 2
+    print(f"{path} ({path.stat().st_size:,} bytes, size and MD5 verified)")
+    return 0
+
+
+def add_download_command(subparsers) -> None:
+    """Register ``vgg-mat download`` on an argparse sub-parsers object (handler in defaults)."""
+    parser = subparsers.add_parser(
+        "download",
+        help="download imagenet-vgg-verydeep-19.mat (resumable, size + MD5 checked)",
+        description=f"Download {OFFICIAL_URL} ({OFFICIAL_SIZE:,} bytes, MD5 {OFFICIAL_MD5}) "
+        "to --dest (default $VGG_MAT_HOME or ~/.cache/vgg_mat/). Run again to resume an "
+        "interrupted download. A mirror (--url or $VGG_MAT_URL) is accepted only if its MD5 "
+        "matches.",
+    )
+    parser.add_argument("--dest", help="output file or folder (default: the cache)")
+    parser.add_argument("--url", help="a mirror URL (default: $VGG_MAT_URL or the official one)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=_cmd_download)
 
 
 def _int_at_least(minimum: int):
@@ -179,9 +225,6 @@ def _build_parser() -> argparse.ArgumentParser:
     synthetic.add_argument("--seed", type=int, default=0)
     synthetic.add_argument("--force", action="store_true", help="overwrite an existing OUT")
     synthetic.set_defaults(handler=_cmd_synthetic)
-
-    from vgg_mat.classify import add_classify_command
-    from vgg_mat.download import add_download_command
 
     add_download_command(commands)
     add_classify_command(commands)
