@@ -1,4 +1,8 @@
-"""The `vgg-mat` command line: inspect, verify and write VGG weight files.
+"""The `vgg-mat` command line: inspect, verify, write, download and classify with VGG files.
+
+The tools on top of the library: ``inspect`` (`vgg_mat.load`), ``verify``
+(`vgg_mat.integrity`), ``synthetic`` (`vgg_mat.write_synthetic`), ``download``
+(`vgg_mat.download`) and ``classify`` (`vgg_mat.classify`); no library module imports this one.
 
 One `argparse` sub-parser and one ``_cmd_<name>(args) -> int`` function per subcommand; add a
 subcommand by adding both (see `_build_parser`). Bad input (a broken file, a bad argument, an
@@ -12,13 +16,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from vgg_mat import integrity
 from vgg_mat.architecture import LAYOUTS
-from vgg_mat.classify import add_classify_command
-from vgg_mat.download import DownloadError, download
+from vgg_mat.classify import classify, format_predictions
+from vgg_mat.download import DownloadError, download, find_weights
 from vgg_mat.integrity import (
     OFFICIAL_MD5,
     OFFICIAL_SIZE,
@@ -191,6 +197,68 @@ def _int_at_least(minimum: int):
         return value
 
     return parse
+
+
+def _load_for_cli(weights_arg: str | None) -> VGGWeights:
+    """``--weights``: a path, ``synthetic`` (a small random stand-in), or None (find_weights)."""
+    if weights_arg == "synthetic":
+        with tempfile.TemporaryDirectory(prefix="vgg_mat-") as folder:
+            path = write_synthetic(Path(folder) / "synthetic-vgg19.mat", width_divisor=16)
+            weights = load(path)
+        source = "write_synthetic(width_divisor=16, seed=0) for --weights synthetic"
+        return replace(weights, source=source)
+    return load(find_weights(weights_arg))
+
+
+def _cmd_classify(args: argparse.Namespace) -> int:
+    """``vgg-mat classify IMAGE [--weights PATH] [--top K] [--both-layouts]``."""
+    try:
+        image = Path(args.image)
+        if not image.is_file():
+            raise FileNotFoundError(f"{image}: no such image file")
+        weights = _load_for_cli(args.weights)
+        print(f"weights: {weights.label}")
+        if weights.synthetic:
+            print("WARNING: SYNTHETIC RANDOM WEIGHTS: the classes below mean nothing")
+        print(f"image:   {image}")
+        if not args.both_layouts:
+            print("layout:  " + ("transposed (1, 0, 2, 3)" if weights.transposed_hw else "HWIO"))
+            for line in format_predictions(classify(weights, image, top=args.top)):
+                print(line)
+            return 0
+        faithful = format_predictions(classify(weights, image, top=args.top, transpose_hw=False))
+        swapped = format_predictions(classify(weights, image, top=args.top, transpose_hw=True))
+        width = max(len(line) for line in faithful + ["faithful HWIO (as stored)"]) + 3
+        print(f"{'faithful HWIO (as stored)':<{width}}transposed (1, 0, 2, 3) (neural-style)")
+        for left, right in zip(faithful, swapped, strict=True):
+            print(f"{left:<{width}}{right}")
+        return 0
+    except (DownloadError, MatFileError, OSError, ValueError) as error:
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"vgg-mat classify: error: {message}", file=sys.stderr)
+        return 2
+
+
+def add_classify_command(subparsers) -> None:
+    """Register ``vgg-mat classify`` on an argparse sub-parsers object (handler in defaults)."""
+    parser = subparsers.add_parser(
+        "classify",
+        help="classify an image with the file's own fc6-fc8 (checks the kernel layout)",
+        description="Resize/centre-crop IMAGE to 224x224 and print the top classes of the "
+        "file's own classifier. Weights: --weights PATH, else $VGG19_MAT, else the cache "
+        "(vgg-mat download); --weights synthetic uses a random stand-in (meaningless classes).",
+    )
+    parser.add_argument("image", help="an image file (any format PIL reads)")
+    parser.add_argument("--weights", help="the .mat file, or 'synthetic' for a random stand-in")
+    parser.add_argument(
+        "--top", type=_int_at_least(1), default=5, help="how many classes (default 5)"
+    )
+    parser.add_argument(
+        "--both-layouts",
+        action="store_true",
+        help="print the top classes for the faithful and the transposed kernel layout",
+    )
+    parser.set_defaults(handler=_cmd_classify)
 
 
 def _build_parser() -> argparse.ArgumentParser:
