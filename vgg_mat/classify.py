@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vgg_mat.architecture import IMAGE_SIZE
 from vgg_mat.weights import VGGWeights
 
 if TYPE_CHECKING:  # TensorFlow is imported inside the functions that run the network, so
     from vgg_mat.network import VGG  # `vgg-mat` (which registers `classify`) starts fast.
 
-DEFAULT_INPUT_SIZE = (224, 224)
+DEFAULT_INPUT_SIZE = (IMAGE_SIZE, IMAGE_SIZE)
 
 
 def with_kernel_layout(weights: VGGWeights, transpose_hw: bool | None) -> VGGWeights:

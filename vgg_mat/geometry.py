@@ -61,10 +61,7 @@ def vgg19_layers(
     classifier : bool, optional
         Include fc6, relu6, fc7, relu7, fc8 and prob (43 layers) or stop at pool5 (37).
     layout : {"2016", "beta16"}, optional
-        The published file whose pool pads to copy (`vgg_mat.architecture.POOL_PADS`):
-        ``(0, 1, 0, 1)`` in the 2016 file (an odd size rounds up, like TF ``SAME``),
-        ``(0, 0, 0, 0)`` in beta16 (rounds down). The two agree for even sizes, hence for any
-        size divisible by 32.
+        The published file whose pool pads to copy (`vgg_mat.architecture.POOL_PADS`).
 
     Returns
     -------
@@ -76,9 +73,8 @@ def vgg19_layers(
 
     Notes
     -----
-    Convolutions are 3x3, stride 1, pad 1 (``(1, 1, 1, 1)``); pools 2x2, stride 2.
-    A conv has ``3 * 3 * C_in * C_out + C_out`` parameters, e.g. conv1_1 ``27 * 64 + 64 =
-    1,792``; the whole network 143,667,240 (conv layers 20,024,384).
+    The table and its parameter count are `vgg_mat.architecture.vgg19`'s; this only gives each
+    row the `Layer` form that `receptive_fields` and `layer_table` read.
 
     Examples
     --------

@@ -27,7 +27,7 @@ import numpy as np
 import scipy.io
 
 from vgg_mat.architecture import POOLING_METHODS
-from vgg_mat.integrity import (
+from vgg_mat.integrity import (  # noqa: F401 (OFFICIAL_FILES ... file_md5: kept importable here)
     ADVICE,
     OFFICIAL_FILES,
     UNKNOWN_SIZE_WINDOW,
@@ -49,19 +49,6 @@ from vgg_mat.matfields import (
 from vgg_mat.names import resolve_layer
 from vgg_mat.synthetic import SYNTHETIC_MARKER
 from vgg_mat.weights import LAYER_KINDS, Layer, MatFileError, VGGWeights
-
-# Kept importable from here (they moved to `vgg_mat.integrity` and `vgg_mat.matfields`).
-__all__ = [
-    "OFFICIAL_FILES",
-    "UNKNOWN_SIZE_WINDOW",
-    "UNVERIFIED",
-    "OfficialFile",
-    "check_file",
-    "checksum_status",
-    "file_md5",
-    "load",
-    "to_hwio",
-]
 
 _METADATA_VARIABLES = ("meta", "normalization", "classes")
 

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import scipy.io
 
-from vgg_mat.architecture import IMAGE_SIZE, LAYOUTS, LayerSpec, vgg19
+from vgg_mat.architecture import IMAGE_SIZE, LAYOUTS, MEAN_RGB, LayerSpec, vgg19
 from vgg_mat.matv5 import relabel_integer_doubles, write_compressed
 
 __all__ = [
@@ -50,9 +50,6 @@ __all__ = [
     "synthetic_label",
     "write_synthetic",
 ]
-
-#: The real VGG-19 mean pixel, RGB on the 0-255 scale.
-MEAN_RGB = (123.68, 116.779, 103.939)
 
 #: Name of the top-level variable that marks a file as written by `write_synthetic`.
 SYNTHETIC_MARKER = "vgg_mat_synthetic"
