@@ -8,6 +8,7 @@ downloader (`vgg_mat.download`) and ``vgg-mat verify`` alike:
 - `file_md5`: the one MD5 routine;
 - `checksum_status`: ``"official-2016"``, ``"official-beta16"`` or ``"unverified"``, hashing
   only a file whose size could match;
+- `SYNTHETIC_MARKER`: the variable by which a random miniature says what it is;
 - `check_file`: microsecond checks on the raw bytes before scipy reads anything (an HTML page,
   a git-lfs pointer, a v7.3/HDF5 file, a truncated download), each a `MatFileError` that says
   what is wrong and what to do.
@@ -35,6 +36,7 @@ __all__ = [
     "OFFICIAL_URL",
     "UNKNOWN_SIZE_WINDOW",
     "UNVERIFIED",
+    "SYNTHETIC_MARKER",
     "OfficialFile",
     "check_file",
     "checksum_status",
@@ -95,6 +97,10 @@ OFFICIAL_SIZE = OFFICIAL_FILES["official-2016"].size
 
 #: The published file's name.
 FILE_NAME = "imagenet-vgg-verydeep-19.mat"
+
+#: Name of the top-level variable that marks a file as a random miniature written by
+#: `vgg_mat.write_synthetic`; `vgg_mat.load` sets ``VGGWeights.synthetic`` when it is there.
+SYNTHETIC_MARKER = "vgg_mat_synthetic"
 
 #: Bytes per read when hashing or downloading.
 CHUNK_BYTES = 1 << 20

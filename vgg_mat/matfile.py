@@ -27,9 +27,10 @@ import numpy as np
 import scipy.io
 
 from vgg_mat.architecture import POOLING_METHODS
-from vgg_mat.integrity import (  # noqa: F401 (OFFICIAL_FILES ... file_md5: kept importable here)
+from vgg_mat.integrity import (  # noqa: F401 (those load does not use stay importable here)
     ADVICE,
     OFFICIAL_FILES,
+    SYNTHETIC_MARKER,
     UNKNOWN_SIZE_WINDOW,
     UNVERIFIED,
     OfficialFile,
@@ -47,7 +48,6 @@ from vgg_mat.matfields import (
     to_hwio,
 )
 from vgg_mat.names import resolve_layer
-from vgg_mat.synthetic import SYNTHETIC_MARKER
 from vgg_mat.weights import LAYER_KINDS, Layer, MatFileError, VGGWeights
 
 _METADATA_VARIABLES = ("meta", "normalization", "classes")

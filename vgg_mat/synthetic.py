@@ -37,6 +37,7 @@ import numpy as np
 import scipy.io
 
 from vgg_mat.architecture import IMAGE_SIZE, LAYOUTS, MEAN_RGB, LayerSpec, vgg19
+from vgg_mat.integrity import SYNTHETIC_MARKER
 from vgg_mat.matv5 import relabel_integer_doubles, write_compressed
 
 __all__ = [
@@ -51,8 +52,6 @@ __all__ = [
     "write_synthetic",
 ]
 
-#: Name of the top-level variable that marks a file as written by `write_synthetic`.
-SYNTHETIC_MARKER = "vgg_mat_synthetic"
 
 # Field order per layer type and layout (format doc section 3).
 FIELD_ORDER = {
