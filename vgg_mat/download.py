@@ -1,6 +1,6 @@
 """Fetch and locate the real weights file: `download`, `find_weights`.
 
-`download` streams ``imagenet-vgg-verydeep-19.mat`` (534,904,783 bytes) with the standard
+`download` streams ``imagenet-vgg-verydeep-19.mat`` (`OFFICIAL_SIZE` bytes) with the standard
 library's HTTP client into ``<dest>.part``, shows a progress bar, resumes a partial file with an
 HTTP ``Range`` request, checks the size and MD5, and only then renames the file into place: a
 partial or corrupt download never sits under the final name.

@@ -1,14 +1,14 @@
 """Read MatConvNet's `imagenet-vgg-verydeep-19.mat` (and any simplenn file like it) by field name.
 
-Two layouts of the VGG-19 file were published (format doc, section 1):
+Two layouts of the VGG-19 file were published (format doc, section 1; their sizes and MD5s are
+`vgg_mat.integrity.OFFICIAL_FILES`):
 
-- **2016** (current, 534,904,783 bytes, MD5 ``106118b7...``): top-level ``layers`` and ``meta``,
-  written by MATLAB, zlib-compressed; integer-valued fields come back from `scipy.io.loadmat`
-  as uint8/uint16; biases are ``(C_out, 1)``; the mean pixel is ``meta.normalization.averageImage``
-  (1x1x3).
-- **beta16** (2015, MD5 ``8ee32639...``): top-level ``layers``, ``normalization`` and ``classes``,
-  written by scipy, uncompressed; float64 fields; biases ``(1, C_out)``; the mean pixel is a
-  224x224x3 image with the RGB mean in every pixel.
+- **2016** (current): top-level ``layers`` and ``meta``, written by MATLAB, zlib-compressed;
+  integer-valued fields come back from `scipy.io.loadmat` as uint8/uint16; biases are
+  ``(C_out, 1)``; the mean pixel is ``meta.normalization.averageImage`` (1x1x3).
+- **beta16** (2015): top-level ``layers``, ``normalization`` and ``classes``, written by scipy,
+  uncompressed; float64 fields; biases ``(1, C_out)``; the mean pixel is a 224x224x3 image with
+  the RGB mean in every pixel.
 
 Field *order* differs per layer type and per layout, so everything here is read by field name
 from `loadmat`'s default output (records as `numpy.void`, no squeezing: fc7/fc8 keep their 1x1
