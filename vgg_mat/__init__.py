@@ -2,7 +2,11 @@
 
 Knows nothing about style transfer. The pieces, one idea per module:
 
+- `architecture`  VGG-19 as data: blocks, the 43 layer names and kinds, pool pads, output-size
+                  arithmetic, default content and style layers. Every other module reads it.
 - `weights`       `Layer`, `VGGWeights`, `MatFileError`: the file's contents as plain numpy.
+- `integrity`     the published files' sizes and MD5s, `checksum_status`, `check_file`.
+- `matfields`     MATLAB values as `loadmat` returns them, read by field name; `to_hwio`.
 - `matfile`       `load(path)`: read `imagenet-vgg-verydeep-19.mat` by field name, both layouts.
 - `synthetic`     `write_synthetic(path)`: a faithful miniature with random weights
                   (`matv5` gives its integer fields MATLAB's class, as in the real file).
@@ -14,6 +18,7 @@ Knows nothing about style transfer. The pieces, one idea per module:
 - `preprocessing` `preprocess` / `deprocess`: RGB 0-255 minus the file's mean pixel, and back.
 - `classify`      `classify(weights, image)`: the file's own fc6-fc8 + softmax.
 - `download`      `download()`, `find_weights()`: fetch and locate the real file.
+- `cli`           the `vgg-mat` command line (inspect, verify, synthetic, download, classify).
 
 Names are exported lazily, so ``import vgg_mat`` does not import TensorFlow until a name that
 needs it (the network, classification) is used.
@@ -24,18 +29,36 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
+    "BLOCKS": "architecture",
+    "DEFAULT_CONTENT_LAYERS": "architecture",
+    "DEFAULT_STYLE_LAYERS": "architecture",
+    "IMAGE_SIZE": "architecture",
+    "MEAN_RGB": "architecture",
+    "POOL_PADS": "architecture",
+    "LAYER_KINDS": "architecture",
+    "LAYOUTS": "architecture",
+    "LayerSpec": "architecture",
+    "POOLING_METHODS": "architecture",
+    "VGG19_LAYER_KIND": "architecture",
+    "VGG19_LAYER_NAMES": "architecture",
+    "conv_output_size": "architecture",
+    "vgg19": "architecture",
     "Layer": "weights",
     "VGGWeights": "weights",
     "MatFileError": "weights",
-    "LAYER_KINDS": "weights",
+    "OFFICIAL_FILES": "integrity",
+    "OFFICIAL_URL": "integrity",
+    "OFFICIAL_MD5": "integrity",
+    "OFFICIAL_SIZE": "integrity",
+    "check_file": "integrity",
+    "checksum_status": "integrity",
+    "file_md5": "integrity",
     "load": "matfile",
-    "to_hwio": "matfile",
-    "OFFICIAL_FILES": "matfile",
+    "to_hwio": "matfields",
     "write_synthetic": "synthetic",
     "VGG": "network",
     "resolve_layer": "names",
     "keras_alias": "names",
-    "VGG19_LAYER_NAMES": "names",
     "preprocess": "preprocessing",
     "deprocess": "preprocessing",
     "classify": "classify",
@@ -43,12 +66,8 @@ _EXPORTS = {
     "find_weights": "download",
     "DownloadError": "download",
     "WeightsNotFoundError": "download",
-    "OFFICIAL_URL": "download",
-    "OFFICIAL_MD5": "download",
-    "OFFICIAL_SIZE": "download",
     "real_or_synthetic": "standin",
     "normalize_activations": "normalization",
-    "conv_output_size": "geometry",
     "same_padding": "geometry",
     "receptive_fields": "geometry",
     "layer_table": "geometry",

@@ -36,6 +36,10 @@ CLASSIFIER = (("fc6", 7, 4096, "relu6"), ("fc7", 1, 4096, "relu7"), ("fc8", 1, 1
 #: Image size the classifier expects (fc6 sees the 7x7 map after five halvings).
 IMAGE_SIZE = 224
 
+#: The training set's mean pixel, RGB on the 0-255 scale (the file's
+#: ``meta.normalization.averageImage``; `vgg_mat.preprocess` subtracts it).
+MEAN_RGB = (123.68, 116.779, 103.939)
+
 #: What a layer can be, in the file's own words (``layers{i}.type``).
 LAYER_KINDS = ("conv", "relu", "pool", "softmax")
 
@@ -223,6 +227,7 @@ def conv_output_size(i: int, k: int, p: int | tuple[int, int], s: int, d: int = 
         raise ValueError(f"conv_output_size: padding must be >= 0, got {p!r}")
     span = k + (k - 1) * (d - 1)
     return (i + before + after - span) // s + 1
+
 
 #: How the network pools: MatConvNet's max pooling, or average pooling (Gatys et al. recommend
 #: replacing max by average pooling for image synthesis).

@@ -10,19 +10,19 @@ fc6-fc8 are stored as convolutions: fc6 a 7x7 VALID convolution over pool5 (7x7x
 
 from __future__ import annotations
 
-from dataclasses import replace
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vgg_mat.architecture import IMAGE_SIZE
 from vgg_mat.weights import VGGWeights
 
 if TYPE_CHECKING:  # TensorFlow is imported inside the functions that run the network, so
     from vgg_mat.network import VGG  # `vgg-mat` (which registers `classify`) starts fast.
 
-DEFAULT_INPUT_SIZE = (224, 224)
+DEFAULT_INPUT_SIZE = (IMAGE_SIZE, IMAGE_SIZE)
 
 
 def with_kernel_layout(weights: VGGWeights, transpose_hw: bool | None) -> VGGWeights:
@@ -200,95 +200,9 @@ def classify(
     ]
 
 
-# ---------------------------------------------------------------------------------------------
-# the `vgg-mat classify` subcommand (registered by vgg_mat.cli)
-
-
-def _load_for_cli(weights_arg: str | None) -> VGGWeights:
-    """``--weights``: a path, ``synthetic`` (a small random stand-in), or None (find_weights)."""
-    import tempfile
-
-    from vgg_mat.download import find_weights
-    from vgg_mat.matfile import load
-    from vgg_mat.synthetic import write_synthetic
-
-    if weights_arg == "synthetic":
-        with tempfile.TemporaryDirectory(prefix="vgg_mat-") as folder:
-            path = write_synthetic(Path(folder) / "synthetic-vgg19.mat", width_divisor=16)
-            weights = load(path)
-        source = "write_synthetic(width_divisor=16, seed=0) for --weights synthetic"
-        return replace(weights, source=source)
-    return load(find_weights(weights_arg))
-
-
 def format_predictions(predictions: list[tuple[str, str, float]]) -> list[str]:
     """``" 1. 0.8312  n03763968  military uniform"`` lines, one per prediction."""
     return [
         f"{rank:>2}. {p:.4f}  {cid}  {desc}"
         for rank, (cid, desc, p) in enumerate(predictions, start=1)
     ]
-
-
-def _cmd_classify(args) -> int:
-    """``vgg-mat classify IMAGE [--weights PATH] [--top K] [--both-layouts]``."""
-    import sys
-
-    from vgg_mat.download import DownloadError
-    from vgg_mat.weights import MatFileError
-
-    try:
-        image = Path(args.image)
-        if not image.is_file():
-            raise FileNotFoundError(f"{image}: no such image file")
-        weights = _load_for_cli(args.weights)
-        print(f"weights: {weights.label}")
-        if weights.synthetic:
-            print("WARNING: SYNTHETIC RANDOM WEIGHTS: the classes below mean nothing")
-        print(f"image:   {image}")
-        if not args.both_layouts:
-            print("layout:  " + ("transposed (1, 0, 2, 3)" if weights.transposed_hw else "HWIO"))
-            for line in format_predictions(classify(weights, image, top=args.top)):
-                print(line)
-            return 0
-        faithful = format_predictions(classify(weights, image, top=args.top, transpose_hw=False))
-        swapped = format_predictions(classify(weights, image, top=args.top, transpose_hw=True))
-        width = max(len(line) for line in faithful + ["faithful HWIO (as stored)"]) + 3
-        print(f"{'faithful HWIO (as stored)':<{width}}transposed (1, 0, 2, 3) (neural-style)")
-        for left, right in zip(faithful, swapped, strict=True):
-            print(f"{left:<{width}}{right}")
-        return 0
-    except (DownloadError, MatFileError, OSError, ValueError) as error:
-        message = " ".join(str(error).split()) or type(error).__name__
-        print(f"vgg-mat classify: error: {message}", file=sys.stderr)
-        return 2
-
-
-def add_classify_command(subparsers) -> None:
-    """Register ``vgg-mat classify`` on an argparse sub-parsers object (handler in defaults)."""
-    import argparse
-
-    def positive(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text}")
-        return value
-
-    parser = subparsers.add_parser(
-        "classify",
-        help="classify an image with the file's own fc6-fc8 (checks the kernel layout)",
-        description="Resize/centre-crop IMAGE to 224x224 and print the top classes of the "
-        "file's own classifier. Weights: --weights PATH, else $VGG19_MAT, else the cache "
-        "(vgg-mat download); --weights synthetic uses a random stand-in (meaningless classes).",
-    )
-    parser.add_argument("image", help="an image file (any format PIL reads)")
-    parser.add_argument("--weights", help="the .mat file, or 'synthetic' for a random stand-in")
-    parser.add_argument("--top", type=positive, default=5, help="how many classes (default 5)")
-    parser.add_argument(
-        "--both-layouts",
-        action="store_true",
-        help="print the top classes for the faithful and the transposed kernel layout",
-    )
-    parser.set_defaults(handler=_cmd_classify)

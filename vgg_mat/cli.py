@@ -1,4 +1,8 @@
-"""The `vgg-mat` command line: inspect, verify and write VGG weight files.
+"""The `vgg-mat` command line: inspect, verify, write, download and classify with VGG files.
+
+The tools on top of the library: ``inspect`` (`vgg_mat.load`), ``verify``
+(`vgg_mat.integrity`), ``synthetic`` (`vgg_mat.write_synthetic`), ``download``
+(`vgg_mat.download`) and ``classify`` (`vgg_mat.classify`); no library module imports this one.
 
 One `argparse` sub-parser and one ``_cmd_<name>(args) -> int`` function per subcommand; add a
 subcommand by adding both (see `_build_parser`). Bad input (a broken file, a bad argument, an
@@ -12,12 +16,26 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from vgg_mat import matfile
-from vgg_mat.matfile import UNVERIFIED, check_file, file_md5, load
-from vgg_mat.synthetic import LAYOUTS, write_synthetic
+from vgg_mat import integrity
+from vgg_mat.architecture import LAYOUTS
+from vgg_mat.classify import classify, format_predictions
+from vgg_mat.download import DownloadError, download, find_weights
+from vgg_mat.integrity import (
+    OFFICIAL_MD5,
+    OFFICIAL_SIZE,
+    OFFICIAL_URL,
+    UNVERIFIED,
+    check_file,
+    file_md5,
+    official_entry,
+)
+from vgg_mat.matfile import load
+from vgg_mat.synthetic import write_synthetic
 from vgg_mat.weights import MatFileError, VGGWeights
 
 
@@ -96,15 +114,15 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     print(f"file: {path}")
     print(f"size: {size:,} bytes")
     print(f"md5:  {md5}")
-    for entry in matfile.OFFICIAL_FILES.values():
-        if md5.lower() == entry.md5.lower() and (entry.size is None or entry.size == size):
-            print(f"result: {entry.status} (size and MD5 match the published file)")
-            return 0
+    entry = official_entry(size, md5)
+    if entry is not None:
+        print(f"result: {entry.status} (size and MD5 match the published file)")
+        return 0
     expected = "; ".join(
         f"{entry.status}: "
         + ("size unknown" if entry.size is None else f"{entry.size:,} bytes")
         + f", MD5 {entry.md5}"
-        for entry in matfile.OFFICIAL_FILES.values()
+        for entry in integrity.OFFICIAL_FILES.values()
     )
     print(f"result: {UNVERIFIED} (not a published file; expected {expected})")
     return 1
@@ -132,6 +150,40 @@ def _cmd_synthetic(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_download(args: argparse.Namespace) -> int:
+    """``vgg-mat download [--dest PATH] [--url URL]``."""
+    try:
+        path = download(
+            url=args.url,
+            dest=args.dest,
+            md5=OFFICIAL_MD5,
+            size=OFFICIAL_SIZE,
+            progress=not args.no_progress,
+        )
+    except (DownloadError, OSError, ValueError) as error:
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"vgg-mat download: error: {message}", file=sys.stderr)
+        return 2
+    print(f"{path} ({path.stat().st_size:,} bytes, size and MD5 verified)")
+    return 0
+
+
+def add_download_command(subparsers) -> None:
+    """Register ``vgg-mat download`` on an argparse sub-parsers object (handler in defaults)."""
+    parser = subparsers.add_parser(
+        "download",
+        help="download imagenet-vgg-verydeep-19.mat (resumable, size + MD5 checked)",
+        description=f"Download {OFFICIAL_URL} ({OFFICIAL_SIZE:,} bytes, MD5 {OFFICIAL_MD5}) "
+        "to --dest (default $VGG_MAT_HOME or ~/.cache/vgg_mat/). Run again to resume an "
+        "interrupted download. A mirror (--url or $VGG_MAT_URL) is accepted only if its MD5 "
+        "matches.",
+    )
+    parser.add_argument("--dest", help="output file or folder (default: the cache)")
+    parser.add_argument("--url", help="a mirror URL (default: $VGG_MAT_URL or the official one)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=_cmd_download)
+
+
 def _int_at_least(minimum: int):
     """An argparse type: an integer >= `minimum`."""
 
@@ -145,6 +197,68 @@ def _int_at_least(minimum: int):
         return value
 
     return parse
+
+
+def _load_for_cli(weights_arg: str | None) -> VGGWeights:
+    """``--weights``: a path, ``synthetic`` (a small random stand-in), or None (find_weights)."""
+    if weights_arg == "synthetic":
+        with tempfile.TemporaryDirectory(prefix="vgg_mat-") as folder:
+            path = write_synthetic(Path(folder) / "synthetic-vgg19.mat", width_divisor=16)
+            weights = load(path)
+        source = "write_synthetic(width_divisor=16, seed=0) for --weights synthetic"
+        return replace(weights, source=source)
+    return load(find_weights(weights_arg))
+
+
+def _cmd_classify(args: argparse.Namespace) -> int:
+    """``vgg-mat classify IMAGE [--weights PATH] [--top K] [--both-layouts]``."""
+    try:
+        image = Path(args.image)
+        if not image.is_file():
+            raise FileNotFoundError(f"{image}: no such image file")
+        weights = _load_for_cli(args.weights)
+        print(f"weights: {weights.label}")
+        if weights.synthetic:
+            print("WARNING: SYNTHETIC RANDOM WEIGHTS: the classes below mean nothing")
+        print(f"image:   {image}")
+        if not args.both_layouts:
+            print("layout:  " + ("transposed (1, 0, 2, 3)" if weights.transposed_hw else "HWIO"))
+            for line in format_predictions(classify(weights, image, top=args.top)):
+                print(line)
+            return 0
+        faithful = format_predictions(classify(weights, image, top=args.top, transpose_hw=False))
+        swapped = format_predictions(classify(weights, image, top=args.top, transpose_hw=True))
+        width = max(len(line) for line in faithful + ["faithful HWIO (as stored)"]) + 3
+        print(f"{'faithful HWIO (as stored)':<{width}}transposed (1, 0, 2, 3) (neural-style)")
+        for left, right in zip(faithful, swapped, strict=True):
+            print(f"{left:<{width}}{right}")
+        return 0
+    except (DownloadError, MatFileError, OSError, ValueError) as error:
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"vgg-mat classify: error: {message}", file=sys.stderr)
+        return 2
+
+
+def add_classify_command(subparsers) -> None:
+    """Register ``vgg-mat classify`` on an argparse sub-parsers object (handler in defaults)."""
+    parser = subparsers.add_parser(
+        "classify",
+        help="classify an image with the file's own fc6-fc8 (checks the kernel layout)",
+        description="Resize/centre-crop IMAGE to 224x224 and print the top classes of the "
+        "file's own classifier. Weights: --weights PATH, else $VGG19_MAT, else the cache "
+        "(vgg-mat download); --weights synthetic uses a random stand-in (meaningless classes).",
+    )
+    parser.add_argument("image", help="an image file (any format PIL reads)")
+    parser.add_argument("--weights", help="the .mat file, or 'synthetic' for a random stand-in")
+    parser.add_argument(
+        "--top", type=_int_at_least(1), default=5, help="how many classes (default 5)"
+    )
+    parser.add_argument(
+        "--both-layouts",
+        action="store_true",
+        help="print the top classes for the faithful and the transposed kernel layout",
+    )
+    parser.set_defaults(handler=_cmd_classify)
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -179,9 +293,6 @@ def _build_parser() -> argparse.ArgumentParser:
     synthetic.add_argument("--seed", type=int, default=0)
     synthetic.add_argument("--force", action="store_true", help="overwrite an existing OUT")
     synthetic.set_defaults(handler=_cmd_synthetic)
-
-    from vgg_mat.classify import add_classify_command
-    from vgg_mat.download import add_download_command
 
     add_download_command(commands)
     add_classify_command(commands)

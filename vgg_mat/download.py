@@ -1,6 +1,6 @@
 """Fetch and locate the real weights file: `download`, `find_weights`.
 
-`download` streams ``imagenet-vgg-verydeep-19.mat`` (534,904,783 bytes) with the standard
+`download` streams ``imagenet-vgg-verydeep-19.mat`` (`OFFICIAL_SIZE` bytes) with the standard
 library's HTTP client into ``<dest>.part``, shows a progress bar, resumes a partial file with an
 HTTP ``Range`` request, checks the size and MD5, and only then renames the file into place: a
 partial or corrupt download never sits under the final name.
@@ -8,13 +8,15 @@ partial or corrupt download never sits under the final name.
 `find_weights` looks for a file in the order every command uses: an explicit path, then the
 ``VGG19_MAT`` environment variable, then the cache (``$VGG_MAT_HOME`` or ``~/.cache/vgg_mat/``).
 
+The official URL, size and MD5 and the MD5 routine are `vgg_mat.integrity`'s; the
+``vgg-mat download`` subcommand is in `vgg_mat.cli`.
+
 Errors are `DownloadError` (a `RuntimeError`) and `WeightsNotFoundError` (a `FileNotFoundError`),
 each a single line saying what went wrong and what to do.
 """
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import os
 import shutil
@@ -24,11 +26,18 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-OFFICIAL_URL = "http://www.vlfeat.org/matconvnet/models/imagenet-vgg-verydeep-19.mat"
-OFFICIAL_MD5 = "106118b7cf60435e6d8e04f6a6dc3657"
-OFFICIAL_SIZE = 534904783
-FILE_NAME = "imagenet-vgg-verydeep-19.mat"
-CHUNK = 1 << 20  # bytes per read
+from vgg_mat.integrity import (
+    CHUNK_BYTES,
+    FILE_NAME,
+    OFFICIAL_MD5,
+    OFFICIAL_SIZE,
+    OFFICIAL_URL,
+    file_md5,
+)
+
+#: The MD5 routine and the read size under their old names here (`vgg_mat.integrity`'s).
+md5sum = file_md5
+CHUNK = CHUNK_BYTES
 
 __all__ = [
     "OFFICIAL_URL",
@@ -40,6 +49,7 @@ __all__ = [
     "default_path",
     "download",
     "find_weights",
+    "how_to_get_weights",
     "md5sum",
 ]
 
@@ -61,15 +71,6 @@ def cache_dir() -> Path:
 def default_path() -> Path:
     """Where `download` puts the file by default: ``cache_dir() / FILE_NAME``."""
     return cache_dir() / FILE_NAME
-
-
-def md5sum(path: str | os.PathLike, chunk: int = CHUNK) -> str:
-    """Hex MD5 digest of a file, read in chunks."""
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def how_to_get_weights() -> str:
@@ -256,7 +257,7 @@ def _verify(path: Path, md5: str | None, size: int | None) -> str | None:
     if size is not None and actual_size != size:
         return f"its size is {actual_size:,} bytes, expected {size:,}"
     if md5 is not None:
-        actual = md5sum(path)
+        actual = file_md5(path)
         if actual != md5:
             return f"its MD5 is {actual}, expected {md5}"
     return None
@@ -316,7 +317,7 @@ def _fetch(url: str, part: Path, size: int | None, progress: bool, timeout: floa
                 f"{free:,} free; free some space or choose another --dest"
             )
         try:
-            first = response.read(CHUNK)
+            first = response.read(CHUNK_BYTES)
         except (OSError, http.client.HTTPException) as error:
             raise DownloadError(
                 f"download failed: the connection to {url} broke ({error}); run again"
@@ -362,7 +363,7 @@ def _stream(response, first: bytes, part: Path, mode: str, start: int, total, ur
                 received += len(block)
                 bar.update(len(block))
                 try:
-                    block = response.read(CHUNK)
+                    block = response.read(CHUNK_BYTES)
                 except (OSError, http.client.HTTPException) as error:
                     raise DownloadError(
                         f"download interrupted after {received:,} bytes ({error or 'timeout'}); "
@@ -373,41 +374,3 @@ def _stream(response, first: bytes, part: Path, mode: str, start: int, total, ur
     finally:
         bar.close()
     return received
-
-
-# ---------------------------------------------------------------------------------------------
-# the `vgg-mat download` subcommand (registered by vgg_mat.cli)
-
-
-def _cmd_download(args) -> int:
-    """``vgg-mat download [--dest PATH] [--url URL]``."""
-    try:
-        path = download(
-            url=args.url,
-            dest=args.dest,
-            md5=OFFICIAL_MD5,
-            size=OFFICIAL_SIZE,
-            progress=not args.no_progress,
-        )
-    except (DownloadError, OSError, ValueError) as error:
-        message = " ".join(str(error).split()) or type(error).__name__
-        print(f"vgg-mat download: error: {message}", file=sys.stderr)
-        return 2
-    print(f"{path} ({path.stat().st_size:,} bytes, size and MD5 verified)")
-    return 0
-
-
-def add_download_command(subparsers) -> None:
-    """Register ``vgg-mat download`` on an argparse sub-parsers object (handler in defaults)."""
-    parser = subparsers.add_parser(
-        "download",
-        help="download imagenet-vgg-verydeep-19.mat (resumable, size + MD5 checked)",
-        description=f"Download {OFFICIAL_URL} ({OFFICIAL_SIZE:,} bytes, MD5 {OFFICIAL_MD5}) "
-        "to --dest (default $VGG_MAT_HOME or ~/.cache/vgg_mat/). Run again to resume an "
-        "interrupted download. A mirror (--url or $VGG_MAT_URL) is accepted only if its MD5 "
-        "matches.",
-    )
-    parser.add_argument("--dest", help="output file or folder (default: the cache)")
-    parser.add_argument("--url", help="a mirror URL (default: $VGG_MAT_URL or the official one)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.set_defaults(handler=_cmd_download)

@@ -11,7 +11,8 @@ pixel ``0`` is the first input row/column.
 
 The formulas, one per function:
 
-- `conv_output_size`: ``o = floor((i + p_before + p_after - k - (k - 1)(d - 1)) / s) + 1``
+- `conv_output_size` (written in `vgg_mat.architecture`, re-exported here):
+  ``o = floor((i + p_before + p_after - k - (k - 1)(d - 1)) / s) + 1``
   (Dumoulin & Visin, *A guide to convolution arithmetic*, 2016).
 - `same_padding`: TensorFlow's ``SAME`` rule ``o = ceil(i / s)``,
   ``pad_total = max((o - 1) s + k - i, 0)``, the odd pixel at the bottom/right.
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vgg_mat.architecture import BLOCKS, LayerSpec, conv_output_size, vgg19
 from vgg_mat.weights import Layer, VGGWeights
 
 __all__ = [
@@ -42,9 +44,8 @@ __all__ = [
     "VGG19_BLOCKS",
 ]
 
-#: VGG-19 as data: (block, number of 3x3 convs, output channels). Each conv is followed by a
-#: ReLU, each block by a 2x2 stride-2 max pool; then fc6 (7x7x512x4096), fc7, fc8 and softmax.
-VGG19_BLOCKS = ((1, 2, 64), (2, 2, 128), (3, 4, 256), (4, 4, 512), (5, 4, 512))
+#: VGG-19's blocks (block, number of 3x3 convs, output channels): `vgg_mat.architecture.BLOCKS`.
+VGG19_BLOCKS = BLOCKS
 
 
 def vgg19_layers(
@@ -56,123 +57,48 @@ def vgg19_layers(
     ----------
     width_divisor : int, optional
         Every channel count C becomes ``max(2, C // width_divisor)`` (1: the real widths), as
-        `vgg_mat.write_synthetic` does for its miniatures.
+        `vgg_mat.write_synthetic` does for its miniatures (`vgg_mat.architecture.narrow`).
     classifier : bool, optional
         Include fc6, relu6, fc7, relu7, fc8 and prob (43 layers) or stop at pool5 (37).
     layout : {"2016", "beta16"}, optional
-        The published file whose pool pads to copy: ``(0, 1, 0, 1)`` in the 2016 file (an odd
-        size rounds up, like TF ``SAME``), ``(0, 0, 0, 0)`` in beta16 (rounds down). The two
-        agree for even sizes, hence for any size divisible by 32.
+        The published file whose pool pads to copy (`vgg_mat.architecture.POOL_PADS`).
 
     Returns
     -------
     tuple of Layer
-        Names, kinds, strides and pads as in ``imagenet-vgg-verydeep-19.mat``. Kernels and
-        biases are read-only zero arrays of the right shape that take no memory
-        (``np.broadcast_to``), so shapes, `Layer.num_params` and `layer_table` work, but
-        they cannot run a network.
+        Names, kinds, strides and pads as in ``imagenet-vgg-verydeep-19.mat``
+        (`vgg_mat.architecture.vgg19`), max pooling. Kernels and biases are read-only zero
+        arrays of the right shape that take no memory (``np.broadcast_to``), so shapes,
+        `Layer.num_params` and `layer_table` work, but they cannot run a network.
 
     Notes
     -----
-    Convolutions are 3x3, stride 1, pad 1 (``(1, 1, 1, 1)``); pools 2x2, stride 2.
-    A conv has ``3 * 3 * C_in * C_out + C_out`` parameters, e.g. conv1_1 ``27 * 64 + 64 =
-    1,792``; the whole network 143,667,240 (conv layers 20,024,384).
-    """
-    if int(width_divisor) != width_divisor or width_divisor < 1:
-        raise ValueError(
-            f"vgg19_layers: width_divisor must be a positive integer, got {width_divisor!r}"
-        )
-    pool_pads = {"2016": (0, 1, 0, 1), "beta16": (0, 0, 0, 0)}
-    if layout not in pool_pads:
-        raise ValueError(f"vgg19_layers: layout must be '2016' or 'beta16', got {layout!r}")
-
-    def conv(name: str, k: int, c_in: int, c_out: int, pad: int) -> Layer:
-        kernel = np.broadcast_to(np.float32(0), (k, k, c_in, c_out))
-        bias = np.broadcast_to(np.float32(0), (c_out,))
-        return Layer(name, "conv", kernel=kernel, bias=bias, stride=(1, 1), pad=(pad,) * 4)
-
-    layers, c_in = [], 3
-    for block, n_convs, width in VGG19_BLOCKS:
-        c_out = max(width // width_divisor, 2)
-        for i in range(1, n_convs + 1):
-            layers.append(conv(f"conv{block}_{i}", 3, c_in, c_out, 1))
-            layers.append(Layer(f"relu{block}_{i}", "relu"))
-            c_in = c_out
-        layers.append(
-            Layer(
-                f"pool{block}",
-                "pool",
-                stride=(2, 2),
-                pad=pool_pads[layout],
-                method="max",
-                size=(2, 2),
-            )
-        )
-    if classifier:
-        fc = max(4096 // width_divisor, 2)
-        layers += [
-            conv("fc6", 7, c_in, fc, 0),
-            Layer("relu6", "relu"),
-            conv("fc7", 1, fc, fc, 0),
-            Layer("relu7", "relu"),
-            conv("fc8", 1, fc, 1000, 0),
-            Layer("prob", "softmax"),
-        ]
-    return tuple(layers)
-
-
-def conv_output_size(i: int, k: int, p: int | tuple[int, int], s: int, d: int = 1) -> int:
-    """Output length of a convolution or pooling window sliding along one axis.
-
-    Parameters
-    ----------
-    i : int
-        Input length (height or width), ``i >= 1``.
-    k : int
-        Window (kernel) length, ``k >= 1``.
-    p : int or (int, int)
-        Zero padding: one int for the same padding on both sides, or ``(before, after)``
-        (top/bottom or left/right) for asymmetric padding.
-    s : int
-        Stride, ``s >= 1``.
-    d : int, optional
-        Dilation, ``d >= 1`` (1: an ordinary dense kernel).
-
-    Returns
-    -------
-    int
-        The number of window positions ``o``. It can be 0 or negative when the window does
-        not fit; the caller decides whether that is an error (`layer_table` treats it as one).
-
-    Notes
-    -----
-    A dilated kernel spans ``k + (k - 1)(d - 1)`` input pixels. Sliding it over the padded
-    input of length ``i + p_before + p_after`` in steps of ``s`` gives
-
-    .. math:: o = \\left\\lfloor \\frac{i + p_{before} + p_{after} - k - (k-1)(d-1)}{s}
-              \\right\\rfloor + 1
-
-    (Dumoulin & Visin 2016, relationship 15). With symmetric ``p`` this is the familiar
-    ``floor((i + 2p - k) / s) + 1``. MatConvNet uses it for both convolution and pooling
-    (pooling rounds down); Caffe's pooling rounds up instead.
+    The table and its parameter count are `vgg_mat.architecture.vgg19`'s; this only gives each
+    row the `Layer` form that `receptive_fields` and `layer_table` read.
 
     Examples
     --------
-    >>> conv_output_size(5, 3, 1, 2)
-    3
-    >>> conv_output_size(7, 3, 0, 1, d=2)
-    3
+    >>> layers = vgg19_layers()
+    >>> len(layers), layers[0].kernel.shape, sum(layer.num_params for layer in layers)
+    (43, (3, 3, 3, 64), 143667240)
     """
-    for arg, value, least in (("i", i, 1), ("k", k, 1), ("s", s, 1), ("d", d, 1)):
-        if int(value) != value or value < least:
-            raise ValueError(
-                f"conv_output_size: {arg} must be an integer >= {least}, got {value!r}"
-            )
-    before, after = (p, p) if isinstance(p, (int,)) else tuple(p)
-    if before < 0 or after < 0:
-        raise ValueError(f"conv_output_size: padding must be >= 0, got {p!r}")
-    span = k + (k - 1) * (d - 1)
-    return (i + before + after - span) // s + 1
+    return tuple(
+        _as_layer(spec)
+        for spec in vgg19(width_divisor=width_divisor, layout=layout, classifier=classifier)
+    )
+
+
+def _as_layer(spec: LayerSpec) -> Layer:
+    """A `Layer` record with `spec`'s shapes: zero kernel and bias that take no memory."""
+    if spec.kind == "conv":
+        kernel = np.broadcast_to(np.float32(0), spec.kernel_shape)
+        bias = np.broadcast_to(np.float32(0), spec.kernel_shape[3:])
+        return Layer(spec.name, "conv", kernel=kernel, bias=bias, stride=spec.stride, pad=spec.pad)
+    if spec.kind == "pool":
+        return Layer(
+            spec.name, "pool", stride=spec.stride, pad=spec.pad, method="max", size=spec.size
+        )
+    return Layer(spec.name, spec.kind)
 
 
 def same_padding(i: int, k: int, s: int) -> tuple[int, tuple[int, int]]:

@@ -1,365 +1,56 @@
 """Read MatConvNet's `imagenet-vgg-verydeep-19.mat` (and any simplenn file like it) by field name.
 
-Two layouts of the VGG-19 file were published (format doc, section 1):
+Two layouts of the VGG-19 file were published (format doc, section 1; their sizes and MD5s are
+`vgg_mat.integrity.OFFICIAL_FILES`):
 
-- **2016** (current, 534,904,783 bytes, MD5 ``106118b7...``): top-level ``layers`` and ``meta``,
-  written by MATLAB, zlib-compressed; integer-valued fields come back from `scipy.io.loadmat`
-  as uint8/uint16; biases are ``(C_out, 1)``; the mean pixel is ``meta.normalization.averageImage``
-  (1x1x3).
-- **beta16** (2015, MD5 ``8ee32639...``): top-level ``layers``, ``normalization`` and ``classes``,
-  written by scipy, uncompressed; float64 fields; biases ``(1, C_out)``; the mean pixel is a
-  224x224x3 image with the RGB mean in every pixel.
+- **2016** (current): top-level ``layers`` and ``meta``, written by MATLAB, zlib-compressed;
+  integer-valued fields come back from `scipy.io.loadmat` as uint8/uint16; biases are
+  ``(C_out, 1)``; the mean pixel is ``meta.normalization.averageImage`` (1x1x3).
+- **beta16** (2015): top-level ``layers``, ``normalization`` and ``classes``, written by scipy,
+  uncompressed; float64 fields; biases ``(1, C_out)``; the mean pixel is a 224x224x3 image with
+  the RGB mean in every pixel.
 
 Field *order* differs per layer type and per layout, so everything here is read by field name
 from `loadmat`'s default output (records as `numpy.void`, no squeezing: fc7/fc8 keep their 1x1
-spatial axes). Broken files (HTML pages, git-lfs pointers, truncated downloads, v7.3/HDF5) are
-recognised cheaply from their first bytes and element tags before `loadmat` runs, and every
-problem raises `MatFileError` with the path, what is wrong and what to do.
+spatial axes) with the readers of `vgg_mat.matfields`. Broken files (HTML pages, git-lfs
+pointers, truncated downloads, v7.3/HDF5) are recognised cheaply from their first bytes and
+element tags by `vgg_mat.integrity.check_file` before `loadmat` runs, and every problem raises
+`MatFileError` with the path, what is wrong and what to do.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import struct
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import scipy.io
 
-from vgg_mat.synthetic import SYNTHETIC_MARKER
+from vgg_mat.architecture import POOLING_METHODS
+from vgg_mat.integrity import (  # noqa: F401 (those load does not use stay importable here)
+    ADVICE,
+    OFFICIAL_FILES,
+    SYNTHETIC_MARKER,
+    UNKNOWN_SIZE_WINDOW,
+    UNVERIFIED,
+    OfficialFile,
+    check_file,
+    checksum_status,
+    file_md5,
+)
+from vgg_mat.matfields import (
+    FileMetadata,
+    field,
+    ints,
+    read_metadata,
+    struct_record,
+    text,
+    to_hwio,
+)
+from vgg_mat.names import resolve_layer
 from vgg_mat.weights import LAYER_KINDS, Layer, MatFileError, VGGWeights
 
-
-@dataclass(frozen=True)
-class OfficialFile:
-    """A published `imagenet-vgg-verydeep-19.mat`: its checksum status name, size and MD5.
-
-    Attributes
-    ----------
-    status : str
-        ``"official-2016"`` or ``"official-beta16"``.
-    md5 : str
-        Hex MD5 of the whole file.
-    size : int or None
-        Exact size in bytes; None when unknown (then only the MD5 decides).
-    """
-
-    status: str
-    md5: str
-    size: int | None
-
-
-#: The published files, recognised by size and MD5 (format doc, section 1). The beta16 size was
-#: never published (about 576.0 MB by reconstruction), so it is matched by MD5 only.
-OFFICIAL_FILES: dict[str, OfficialFile] = {
-    "official-2016": OfficialFile("official-2016", "106118b7cf60435e6d8e04f6a6dc3657", 534_904_783),
-    "official-beta16": OfficialFile("official-beta16", "8ee3263992981a1d26e73b3ca028a123", None),
-}
-
-#: Sizes an official file of unknown exact size could have; outside it, no hashing is done.
-#: The beta16 file is about 576.0 MB (576,042,912 bytes when rebuilt with placeholder class
-#: text, format doc section 1); +-1% leaves room for the real class text.
-UNKNOWN_SIZE_WINDOW = (570_000_000, 582_000_000)
-
-UNVERIFIED = "unverified"
-
-_ADVICE = (
-    "Re-download it with `vgg-mat download` (the official file is 534,904,783 bytes, "
-    "MD5 106118b7cf60435e6d8e04f6a6dc3657), or write an offline stand-in with "
-    "`vgg-mat synthetic OUT.mat`."
-)
-_MAT5_TEXT = b"MATLAB 5.0 MAT-file"
-_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-_HEADER_BYTES = 128
 _METADATA_VARIABLES = ("meta", "normalization", "classes")
-
-
-# ---------------------------------------------------------------------------------------------
-# Checksums
-# ---------------------------------------------------------------------------------------------
-
-
-def file_md5(path: str | os.PathLike, chunk_bytes: int = 1 << 20) -> str:
-    """Hex MD5 of a file, read in chunks (constant memory)."""
-    digest = hashlib.md5()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _size_could_match(entry: OfficialFile, size: int) -> bool:
-    if entry.size is not None:
-        return size == entry.size
-    low, high = UNKNOWN_SIZE_WINDOW
-    return low <= size <= high
-
-
-def checksum_status(path: str | os.PathLike, *, md5: str | None = None) -> str:
-    """Whether a file is one of the published VGG-19 files, hashing only when it could be.
-
-    Parameters
-    ----------
-    path : str or PathLike
-        The file.
-    md5 : str, optional
-        Its MD5 if already known (then no hashing happens).
-
-    Returns
-    -------
-    str
-        The `OfficialFile.status` of the matching entry of `OFFICIAL_FILES`
-        (``"official-2016"``, ``"official-beta16"``), or ``"unverified"``.
-
-    Notes
-    -----
-    The MD5 (about a second for 535 MB) is computed only when the size could match an entry:
-    the exact size, or `UNKNOWN_SIZE_WINDOW` for an entry whose size is unknown. An unverified
-    file is not an error: it may be a synthetic miniature, VGG-16, or a re-saved copy.
-    """
-    size = os.path.getsize(path)
-    candidates = [entry for entry in OFFICIAL_FILES.values() if _size_could_match(entry, size)]
-    if not candidates:
-        return UNVERIFIED
-    if md5 is None:
-        md5 = file_md5(path)
-    for entry in candidates:
-        if md5.lower() == entry.md5.lower():
-            return entry.status
-    return UNVERIFIED
-
-
-# ---------------------------------------------------------------------------------------------
-# Cheap checks on the raw bytes, before scipy sees the file
-# ---------------------------------------------------------------------------------------------
-
-
-def check_file(path: str | os.PathLike) -> int:
-    """Raise `MatFileError` unless `path` looks like a complete MAT-v5 file; return its size.
-
-    Reads the 128-byte header and walks the 8-byte tags of the top-level variables (seeking
-    past their data), so it costs microseconds even for the 535 MB file.
-
-    Parameters
-    ----------
-    path : str or PathLike
-        The file to check.
-
-    Returns
-    -------
-    int
-        The file size in bytes.
-
-    Raises
-    ------
-    MatFileError
-        Missing file, a folder, an empty file, an HTML page, a git-lfs pointer, a MATLAB v7.3
-        (HDF5) file, anything that is not a MAT-v5 file, or a file shorter than its own element
-        tags say (a truncated download), or one with no variables after the header.
-
-    Notes
-    -----
-    MAT-v5 layout: a 128-byte header (116 bytes of text starting ``MATLAB 5.0 MAT-file``,
-    8 bytes subsystem offset, version ``0x0100``, endian indicator ``IM``/``MI``), then one
-    element per variable, each an 8-byte tag ``(type: uint32, nbytes: uint32)`` followed by
-    ``nbytes`` of data. A file is complete when ``128 + sum(8 + nbytes) <= size``.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise MatFileError(path, "no such file.", _ADVICE)
-    if not path.is_file():
-        raise MatFileError(
-            path, "is not a regular file (a folder?).", "Give the path of the .mat file."
-        )
-    size = path.stat().st_size
-    if size == 0:
-        raise MatFileError(path, "the file is empty (0 bytes): the download failed.", _ADVICE)
-    with open(path, "rb") as stream:
-        head = stream.read(_HEADER_BYTES)
-        text = head.lstrip()
-        if text[:1] == b"<":
-            raise MatFileError(
-                path,
-                f"this is an HTML page ({size:,} bytes), not a MAT file: a web server sent an "
-                "error or login page instead of the weights.",
-                _ADVICE,
-            )
-        if text.startswith(b"version https://git-lfs"):
-            raise MatFileError(
-                path,
-                f"this is a git-lfs pointer file ({size:,} bytes), not the weights: the "
-                "repository was cloned without git-lfs.",
-                "Run `git lfs pull` in that clone, or " + _ADVICE[0].lower() + _ADVICE[1:],
-            )
-        if head.startswith(_HDF5_SIGNATURE) or head.startswith(b"MATLAB 7.3"):
-            raise MatFileError(
-                path,
-                "this is a MATLAB v7.3 (HDF5) file, which scipy cannot read; the published "
-                "files are MAT-v5.",
-                "Re-save it in MATLAB with `save(..., '-v7')`, or "
-                + _ADVICE[0].lower()
-                + _ADVICE[1:],
-            )
-        if not head.startswith(_MAT5_TEXT):
-            raise MatFileError(
-                path,
-                f"not a MATLAB 5 MAT file (it does not start with 'MATLAB 5.0 MAT-file'; "
-                f"first bytes {head[:16]!r}).",
-                _ADVICE,
-            )
-        if len(head) < _HEADER_BYTES or head[126:128] not in (b"IM", b"MI"):
-            raise MatFileError(
-                path,
-                f"the file is truncated inside its 128-byte header ({size:,} bytes).",
-                _ADVICE,
-            )
-        endian = "<" if head[126:128] == b"IM" else ">"
-        if size == _HEADER_BYTES:
-            raise MatFileError(
-                path,
-                "the file ends right after its 128-byte header: it holds no variables "
-                "(a truncated download).",
-                _ADVICE,
-            )
-        position = _HEADER_BYTES
-        index = 0
-        while position < size:
-            stream.seek(position)
-            tag = stream.read(8)
-            if len(tag) < 8:
-                if tag.strip(b"\0"):
-                    raise MatFileError(
-                        path,
-                        f"the file is truncated: it ends inside the tag of variable #{index + 1}.",
-                        _ADVICE,
-                    )
-                break
-            _, nbytes = struct.unpack(endian + "II", tag)
-            end = position + 8 + nbytes
-            if end > size:
-                raise MatFileError(
-                    path,
-                    f"the file is truncated: it is {size:,} bytes but its variable #{index + 1} "
-                    f"needs {end:,} bytes.",
-                    _ADVICE,
-                )
-            position = end
-            index += 1
-    return size
-
-
-# ---------------------------------------------------------------------------------------------
-# Kernel layout
-# ---------------------------------------------------------------------------------------------
-
-
-def to_hwio(kernel: np.ndarray, *, transpose_hw: bool = False) -> np.ndarray:
-    """Convert a MatConvNet kernel as `loadmat` returns it to TensorFlow's HWIO layout.
-
-    Parameters
-    ----------
-    kernel : (KH, KW, C_in, C_out) ndarray
-        A conv kernel from the file, as `scipy.io.loadmat` returns it (already ``[H, W, in,
-        out]``).
-    transpose_hw : bool
-        False (default, faithful): return the kernel unchanged (float32, not copied).
-        True: swap the two spatial axes, ``np.transpose(kernel, (1, 0, 2, 3))``, the convention
-        of anishathalye/neural-style and the loaders copied from it.
-
-    Returns
-    -------
-    (KH, KW, C_in, C_out) or (KW, KH, C_in, C_out) ndarray of float32
-        HWIO kernel for ``tf.nn.conv2d`` (a view of the input when it is float32 already).
-
-    Notes
-    -----
-    ``K_hwio[h, w, c, k] = F[h, w, c, k]`` (default) or ``F[w, h, c, k]`` (``transpose_hw``).
-
-    Why no transpose is the faithful choice (format doc, section 5): MatConvNet's manual gives
-    filters as ``H' x W' x D x D''``, its C++ code pairs the filter's first axis with the
-    image's first axis (rows, since ``imread`` gives H x W x 3), and the Caffe importer
-    converts ``(N, C, H, W)`` blobs to ``(H, W, C, N)`` on purpose ("the first spatial
-    dimension is Y"). `loadmat` keeps MATLAB's index order, so scipy's array is already
-    ``[H, W, C_in, C_out]``. Numerically, the real conv1_1 equals Keras' VGG-19
-    ``block1_conv1`` (``[h, w, in, out]``, BGR) element for element with no spatial swap:
-    ``Keras[h, w, 0, 0] == F[h, w, 2, 0]`` (blue is MatConvNet's channel 2: the file is RGB).
-    The ``(1, 0, 2, 3)`` swap comes from a misreading of ``vl_nnconv``'s help text ("FW x FH");
-    the swapped network computes the original on the transposed image, which Gram-matrix
-    style losses do not notice but classification does.
-    """
-    kernel = np.asarray(kernel)
-    if kernel.ndim != 4:
-        raise ValueError(
-            f"a conv kernel must have 4 axes (KH, KW, C_in, C_out), got {kernel.shape}"
-        )
-    if transpose_hw:
-        kernel = np.transpose(kernel, (1, 0, 2, 3))
-    # scipy's float32 array as it is (a view, whatever its memory order): no copy of the
-    # 575 MB here. `tf.constant` copies a layer's kernel into TensorFlow's layout only when
-    # the layer first runs, so layers never used (fc6-fc8 in style transfer) never are.
-    return np.asarray(kernel, dtype=np.float32)
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading fields by name
-# ---------------------------------------------------------------------------------------------
-
-
-def _field(record: np.void, name: str):
-    """The value of field `name` of a loadmat record, or None when the record lacks it."""
-    names = record.dtype.names or ()
-    return record[name] if name in names else None
-
-
-def _text(value) -> str:
-    """A MATLAB char array as `str` (loadmat gives a ``(1,)`` ``<U`` array)."""
-    array = np.asarray(value)
-    if array.size == 0:
-        return ""
-    if array.dtype.kind == "O":
-        return _text(array.ravel()[0])
-    return "".join(str(item) for item in array.ravel()) if array.dtype.kind == "U" else str(array)
-
-
-def _strings(value) -> tuple[str, ...]:
-    """A MATLAB cell of strings (object array of ``(1,)`` ``<U`` arrays) as a tuple of `str`."""
-    if value is None:
-        return ()
-    array = np.asarray(value)
-    if array.dtype.kind == "U":
-        return tuple(str(item) for item in array.ravel())
-    return tuple(_text(item) for item in array.ravel())
-
-
-def _struct(value) -> np.void | None:
-    """The single record of a MATLAB 1x1 struct, or None if `value` is not one."""
-    if value is None:
-        return None
-    array = np.asarray(value)
-    if array.dtype.names is None or array.size == 0:
-        return None
-    return array.ravel()[0]
-
-
-def _ints(path: Path, layer: str, field: str, value, count: int) -> tuple[int, ...]:
-    """Integer-valued field (uint8/uint16/float64 in the file) as `count` Python ints.
-
-    Casts to float64 before any arithmetic (uint8 ``0 - 1`` would wrap to 255). A scalar is
-    repeated `count` times, as MatConvNet does for stride, pad and pool size.
-    """
-    array = np.asarray(value, dtype=np.float64).ravel()
-    if array.size == 1:
-        array = np.repeat(array, count)
-    if array.size != count or not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
-        raise MatFileError(
-            path,
-            f"layer {layer!r}: field {field!r} should hold {count} integers, got "
-            f"{np.asarray(value).tolist()!r}.",
-            _ADVICE,
-        )
-    return tuple(int(item) for item in array)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,7 +59,7 @@ def _ints(path: Path, layer: str, field: str, value, count: int) -> tuple[int, .
 
 
 def _conv_layer(path: Path, record: np.void, name: str, transpose_hw: bool) -> Layer:
-    weights = _field(record, "weights")
+    weights = field(record, "weights")
     if weights is not None:
         cell = np.asarray(weights).ravel()
         if cell.dtype.kind != "O" or cell.size != 2:
@@ -376,13 +67,13 @@ def _conv_layer(path: Path, record: np.void, name: str, transpose_hw: bool) -> L
                 path,
                 f"conv layer {name!r}: 'weights' should be a 1x2 cell {{kernel, bias}}, got "
                 f"shape {np.shape(weights)} of {np.asarray(weights).dtype}.",
-                _ADVICE,
+                ADVICE,
             )
         kernel, bias = cell[0], cell[1]
-    elif _field(record, "filters") is not None:  # simplenn files from before MatConvNet beta12
-        kernel, bias = _field(record, "filters"), _field(record, "biases")
+    elif field(record, "filters") is not None:  # simplenn files from before MatConvNet beta12
+        kernel, bias = field(record, "filters"), field(record, "biases")
     else:
-        raise MatFileError(path, f"conv layer {name!r} has no 'weights' field.", _ADVICE)
+        raise MatFileError(path, f"conv layer {name!r} has no 'weights' field.", ADVICE)
     kernel = np.asarray(kernel)
     bias = np.asarray(bias) if bias is not None else np.zeros(0)
     if kernel.dtype.kind != "f" or bias.dtype.kind != "f":
@@ -390,9 +81,9 @@ def _conv_layer(path: Path, record: np.void, name: str, transpose_hw: bool) -> L
             path,
             f"conv layer {name!r}: kernel and bias must be floating point, got "
             f"{kernel.dtype} and {bias.dtype}.",
-            _ADVICE,
+            ADVICE,
         )
-    size = _field(record, "size")
+    size = field(record, "size")
     if 0 < kernel.ndim < 4 and size is not None and np.asarray(size).size == 4:
         # MATLAB drops trailing singleton axes (C_out = 1 or C_in = C_out = 1): restore them.
         full = tuple(int(v) for v in np.asarray(size, dtype=np.float64).ravel())
@@ -403,7 +94,7 @@ def _conv_layer(path: Path, record: np.void, name: str, transpose_hw: bool) -> L
             path,
             f"conv layer {name!r}: kernel should have 4 axes (KH, KW, C_in, C_out), got shape "
             f"{kernel.shape}.",
-            _ADVICE,
+            ADVICE,
         )
     bias = bias.reshape(-1)
     if bias.size != kernel.shape[3]:
@@ -411,58 +102,59 @@ def _conv_layer(path: Path, record: np.void, name: str, transpose_hw: bool) -> L
             path,
             f"conv layer {name!r}: bias has {bias.size} values but the kernel {kernel.shape} "
             f"has C_out = {kernel.shape[3]}.",
-            _ADVICE,
+            ADVICE,
         )
     if not (np.isfinite(kernel).all() and np.isfinite(bias).all()):
         raise MatFileError(
-            path, f"conv layer {name!r}: the weights contain NaN or infinite values.", _ADVICE
+            path, f"conv layer {name!r}: the weights contain NaN or infinite values.", ADVICE
         )
-    dilate = _field(record, "dilate")
-    if dilate is not None and any(d != 1 for d in _ints(path, name, "dilate", dilate, 2)):
+    dilate = field(record, "dilate")
+    if dilate is not None and any(d != 1 for d in ints(path, name, "dilate", dilate, 2)):
         raise MatFileError(
             path,
             f"conv layer {name!r}: dilation {np.asarray(dilate).ravel().tolist()} is not "
             "supported (VGG uses 1).",
             "Use a file without dilated convolutions.",
         )
-    stride = _field(record, "stride")
-    pad = _field(record, "pad")
+    stride = field(record, "stride")
+    pad = field(record, "pad")
     return Layer(
         name=name,
         kind="conv",
         kernel=to_hwio(kernel, transpose_hw=transpose_hw),
         bias=np.ascontiguousarray(bias, dtype=np.float32),
-        stride=(1, 1) if stride is None else _ints(path, name, "stride", stride, 2),
-        pad=(0, 0, 0, 0) if pad is None else _ints(path, name, "pad", pad, 4),
+        stride=(1, 1) if stride is None else ints(path, name, "stride", stride, 2),
+        pad=(0, 0, 0, 0) if pad is None else ints(path, name, "pad", pad, 4),
     )
 
 
 def _pool_layer(path: Path, record: np.void, name: str) -> Layer:
-    method = _text(_field(record, "method")) or "max"
-    if method not in ("max", "avg"):
+    method = text(field(record, "method")) or "max"
+    if method not in POOLING_METHODS:
+        expected = " or ".join(repr(known) for known in POOLING_METHODS)
         raise MatFileError(
             path,
-            f"pool layer {name!r}: unknown pooling method {method!r} (expected 'max' or 'avg').",
-            _ADVICE,
+            f"pool layer {name!r}: unknown pooling method {method!r} (expected {expected}).",
+            ADVICE,
         )
-    window = _field(record, "pool")
+    window = field(record, "pool")
     if window is None:
-        raise MatFileError(path, f"pool layer {name!r} has no 'pool' (window size) field.", _ADVICE)
-    stride = _field(record, "stride")
-    pad = _field(record, "pad")
+        raise MatFileError(path, f"pool layer {name!r} has no 'pool' (window size) field.", ADVICE)
+    stride = field(record, "stride")
+    pad = field(record, "pad")
     return Layer(
         name=name,
         kind="pool",
         method=method,
-        size=_ints(path, name, "pool", window, 2),
-        stride=(1, 1) if stride is None else _ints(path, name, "stride", stride, 2),
-        pad=(0, 0, 0, 0) if pad is None else _ints(path, name, "pad", pad, 4),
+        size=ints(path, name, "pool", window, 2),
+        stride=(1, 1) if stride is None else ints(path, name, "stride", stride, 2),
+        pad=(0, 0, 0, 0) if pad is None else ints(path, name, "pad", pad, 4),
     )
 
 
 def _layer(path: Path, record: np.void, position: int, transpose_hw: bool) -> Layer:
-    name = _text(_field(record, "name")) or f"layer{position + 1}"
-    kind = _text(_field(record, "type"))
+    name = text(field(record, "name")) or f"layer{position + 1}"
+    kind = text(field(record, "type"))
     if kind not in LAYER_KINDS:
         raise MatFileError(
             path,
@@ -475,7 +167,7 @@ def _layer(path: Path, record: np.void, position: int, transpose_hw: bool) -> La
     if kind == "pool":
         return _pool_layer(path, record, name)
     if kind == "relu":
-        leak = _field(record, "leak")
+        leak = field(record, "leak")
         if (
             leak is not None
             and np.asarray(leak, dtype=np.float64).size
@@ -498,15 +190,13 @@ def _read_layers(
         raise MatFileError(
             path,
             f"'layers' should be a 1xN cell of structs, got shape {cell.shape} of {cell.dtype}.",
-            _ADVICE,
+            ADVICE,
         )
     flat = cell.reshape(-1)  # a view: clearing its items releases scipy's arrays one by one
     last = flat.size - 1
     if up_to is not None:
-        from vgg_mat.names import resolve_layer
-
-        records = [_struct(item) for item in flat]
-        names = [_text(_field(r, "name")) if r is not None else "" for r in records]
+        records = [struct_record(item) for item in flat]
+        names = [text(field(r, "name")) if r is not None else "" for r in records]
         del records
         try:
             last = names.index(resolve_layer(up_to, names))
@@ -517,10 +207,10 @@ def _read_layers(
     channels = image_channels
     previous = "the input image"
     for position in range(last + 1):
-        record = _struct(flat[position])
+        record = struct_record(flat[position])
         if record is None:
             raise MatFileError(
-                path, f"layers{{{position + 1}}} is not a struct (one layer per cell).", _ADVICE
+                path, f"layers{{{position + 1}}} is not a struct (one layer per cell).", ADVICE
             )
         flat[position] = None
         layer = _layer(path, record, position, transpose_hw)
@@ -533,60 +223,12 @@ def _read_layers(
                     f"the channel chain breaks at conv layer {layer.name!r}: its kernel "
                     f"{layer.kernel.shape} expects C_in = {c_in}, but {previous} gives "
                     f"{channels} channels.",
-                    _ADVICE,
+                    ADVICE,
                 )
             channels = layer.kernel.shape[3]
             previous = f"conv layer {layer.name!r}"
         layers.append(layer)
     return tuple(layers)
-
-
-# ---------------------------------------------------------------------------------------------
-# Metadata
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Metadata:
-    mean_rgb: np.ndarray | None = None
-    class_ids: tuple[str, ...] = ()
-    class_descriptions: tuple[str, ...] = ()
-    input_size: tuple[int, int] | None = None
-    image_channels: int = 3
-
-
-def _read_metadata(path: Path, normalization, classes) -> _Metadata:
-    """Mean pixel, classes and input size from the ``normalization`` and ``classes`` structs."""
-    mean = input_size = None
-    channels = 3
-    norm = _struct(normalization)
-    if norm is not None:
-        average = _field(norm, "averageImage")
-        if average is not None and np.asarray(average).size:
-            average = np.asarray(average, dtype=np.float64)
-            if average.size % 3:
-                raise MatFileError(
-                    path,
-                    f"normalization.averageImage has shape {average.shape}, not a multiple of 3 "
-                    "(RGB) values.",
-                    _ADVICE,
-                )
-            # 1x1x3 (2016) or 224x224x3 with the mean in every pixel (beta16): mean over pixels.
-            pixels = average.reshape(-1, 3)
-            same = np.all(pixels == pixels[0])
-            mean = pixels[0].copy() if same else pixels.mean(axis=0)
-        image_size = _field(norm, "imageSize")
-        if image_size is not None and np.asarray(image_size).size >= 2:
-            values = np.asarray(image_size, dtype=np.float64).ravel()
-            input_size = (int(values[0]), int(values[1]))
-            if values.size >= 3:
-                channels = int(values[2])
-    ids = descriptions = ()
-    klass = _struct(classes)
-    if klass is not None:
-        ids = _strings(_field(klass, "name"))
-        descriptions = _strings(_field(klass, "description"))
-    return _Metadata(mean, ids, descriptions, input_size, channels)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -602,7 +244,7 @@ def _variables(path: Path) -> dict[str, tuple]:
         raise
     except Exception as exc:
         raise MatFileError(
-            path, f"scipy cannot read the variable headers ({type(exc).__name__}: {exc}).", _ADVICE
+            path, f"scipy cannot read the variable headers ({type(exc).__name__}: {exc}).", ADVICE
         ) from exc
     return {name: shape for name, shape, _ in listing}
 
@@ -615,13 +257,13 @@ def _loadmat(path: Path, names: list[str]) -> dict:
         raise
     except NotImplementedError as exc:  # v7.3 that slipped past the header check
         raise MatFileError(
-            path, f"scipy cannot read this MAT file version ({exc}).", _ADVICE
+            path, f"scipy cannot read this MAT file version ({exc}).", ADVICE
         ) from exc
     except Exception as exc:
         raise MatFileError(
             path,
             f"the file is corrupt or truncated: scipy fails with {type(exc).__name__}: {exc}.",
-            _ADVICE,
+            ADVICE,
         ) from exc
 
 
@@ -697,7 +339,7 @@ def load(
             path,
             f"this MAT file has no 'layers' variable (variables: {found}), so it is not a "
             "MatConvNet simplenn network.",
-            _ADVICE,
+            ADVICE,
         )
     wanted = [name for name in ("layers", *_METADATA_VARIABLES, SYNTHETIC_MARKER) if name in listed]
     data = _loadmat(path, wanted)
@@ -707,21 +349,21 @@ def load(
             path,
             f"the file is truncated or corrupt: its headers list {', '.join(missing)} but scipy "
             "could not read them.",
-            _ADVICE,
+            ADVICE,
         )
     cell = np.asarray(data.pop("layers"))
-    first = _struct(cell.ravel()[0]) if cell.dtype.kind == "O" and cell.size else None
+    first = struct_record(cell.ravel()[0]) if cell.dtype.kind == "O" and cell.size else None
     layout = _layout(data, first)
     del first
     if "meta" in data:
-        meta = _struct(data.pop("meta"))
+        meta = struct_record(data.pop("meta"))
         meta = (
-            _Metadata()
+            FileMetadata()
             if meta is None
-            else _read_metadata(path, _field(meta, "normalization"), _field(meta, "classes"))
+            else read_metadata(path, field(meta, "normalization"), field(meta, "classes"))
         )
     else:
-        meta = _read_metadata(path, data.pop("normalization", None), data.pop("classes", None))
+        meta = read_metadata(path, data.pop("normalization", None), data.pop("classes", None))
     layers = _read_layers(path, cell, meta.image_channels, transpose_hw, up_to)
     del cell
     return VGGWeights(

@@ -3,6 +3,7 @@
 `resolve_layer` maps a name a user typed (the file's ``relu4_2``, or Keras' ``block4_conv2``) to
 the file's name; `keras_alias` goes the other way. Both are pure Python, so the command lines can
 check names before (and without) importing TensorFlow. `vgg_mat.network` uses and re-exports them.
+The 43 names themselves are `vgg_mat.architecture.VGG19_LAYER_NAMES` (re-exported here).
 """
 
 from __future__ import annotations
@@ -10,18 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-#: The 43 layer names of VGG-19 in file order (both published layouts).
-VGG19_LAYER_NAMES = (
-    "conv1_1", "relu1_1", "conv1_2", "relu1_2", "pool1",
-    "conv2_1", "relu2_1", "conv2_2", "relu2_2", "pool2",
-    "conv3_1", "relu3_1", "conv3_2", "relu3_2", "conv3_3", "relu3_3", "conv3_4", "relu3_4",
-    "pool3",
-    "conv4_1", "relu4_1", "conv4_2", "relu4_2", "conv4_3", "relu4_3", "conv4_4", "relu4_4",
-    "pool4",
-    "conv5_1", "relu5_1", "conv5_2", "relu5_2", "conv5_3", "relu5_3", "conv5_4", "relu5_4",
-    "pool5",
-    "fc6", "relu6", "fc7", "relu7", "fc8", "prob",
-)  # fmt: skip
+from vgg_mat.architecture import VGG19_LAYER_NAMES
+
+__all__ = ["VGG19_LAYER_NAMES", "keras_alias", "resolve_layer"]
+
 
 #: Keras layer names that are not of the form ``block{b}_conv{c}`` / ``block{b}_pool``.
 #: A Keras ``Dense``/``Conv2D`` layer includes its activation, hence the post-ReLU names.

@@ -45,6 +45,7 @@ import numpy as np
 import tensorflow as tf
 
 from vgg_mat.architecture import POOLING_METHODS
+from vgg_mat.geometry import conv_output_size, layer_table, same_padding
 from vgg_mat.names import VGG19_LAYER_NAMES, keras_alias, resolve_layer
 from vgg_mat.weights import Layer, VGGWeights
 
@@ -89,24 +90,20 @@ def transpose_kernels_hw(weights: VGGWeights) -> VGGWeights:
     return replace(weights, layers=layers, transposed_hw=not weights.transposed_hw)
 
 
-def _pool_out_size(n: int, k: int, s: int, pad_before: int, pad_after: int) -> int:
-    """MatConvNet's pool/conv output length ``floor((n + p_t + p_b - k) / s) + 1``."""
-    return (n + pad_before + pad_after - k) // s + 1
-
-
 def _tf_padding_for(n: int, k: int, s: int, pad_before: int, pad_after: int) -> str | None:
     """``'VALID'`` or ``'SAME'`` if TF gives MatConvNet's windows along this axis, else None.
 
-    TF VALID: ``floor((n - k) / s) + 1`` windows starting at ``i*s``.
-    TF SAME: ``ceil(n / s)`` windows starting at ``i*s - floor(P / 2)`` with
-    ``P = max((ceil(n / s) - 1) * s + k - n, 0)``; padded cells ignored by both max and avg.
+    MatConvNet: ``conv_output_size(n, k, (pad_before, pad_after), s)`` windows starting at
+    ``i*s - pad_before``. TF VALID: ``floor((n - k) / s) + 1`` windows starting at ``i*s``.
+    TF SAME (`vgg_mat.geometry.same_padding`): ``ceil(n / s)`` windows starting at
+    ``i*s - floor(P / 2)`` with ``P = max((ceil(n / s) - 1) * s + k - n, 0)``; padded cells
+    are ignored by both max and avg.
     """
-    out = _pool_out_size(n, k, s, pad_before, pad_after)
-    if pad_before == 0 and out == (n - k) // s + 1:
+    out = conv_output_size(n, k, (pad_before, pad_after), s)
+    if pad_before == 0 and out == conv_output_size(n, k, 0, s):
         return "VALID"
-    same_out = -(-n // s)
-    same_total = max((same_out - 1) * s + k - n, 0)
-    if out == same_out and pad_before == same_total // 2:
+    same_out, (same_before, _) = same_padding(n, k, s)
+    if out == same_out and pad_before == same_before:
         return "SAME"
     return None
 
@@ -150,7 +147,8 @@ class VGG:
                 f"got {type(weights).__name__}"
             )
         if pooling not in POOLING_METHODS:
-            raise ValueError(f"pooling must be 'max' or 'avg', got {pooling!r}")
+            methods = " or ".join(repr(method) for method in POOLING_METHODS)
+            raise ValueError(f"pooling must be {methods}, got {pooling!r}")
         if not weights.layers:
             raise ValueError(f"{weights.source or 'these weights'}: the file has no layers")
         self.weights = weights
@@ -290,31 +288,23 @@ class VGG:
 
         Notes
         -----
-        Conv and pool: ``H_out = floor((H_in + p_t + p_b - k_h) / s_h) + 1``, the same for W;
-        relu and softmax keep the shape. Input channels are taken as 3.
+        Conv and pool: ``H_out = floor((H_in + p_t + p_b - k_h) / s_h) + 1``, the same for W
+        (`vgg_mat.geometry.conv_output_size`); relu and softmax keep the shape. The rows of
+        `vgg_mat.geometry.layer_table`, with the first conv's ``C_in`` input channels.
         """
         if height < 1 or width < 1:
             raise ValueError(f"input size must be positive, got {height}x{width}")
         key = (int(height), int(width))
         if key not in self._shape_cache:
-            self._shape_cache[key] = self._compute_shapes(*key)
+            first_conv = next(
+                (layer for layer in self.weights.layers if layer.kind == "conv"), None
+            )
+            channels = 3 if first_conv is None else int(first_conv.kernel.shape[2])
+            rows = layer_table(self.weights, *key, channels=channels)
+            self._shape_cache[key] = {
+                row.name: (row.height, row.width, row.channels) for row in rows
+            }
         return dict(self._shape_cache[key])
-
-    def _compute_shapes(self, height: int, width: int) -> dict[str, tuple[int, int, int]]:
-        shapes: dict[str, tuple[int, int, int]] = {}
-        h, w, c = int(height), int(width), 3
-        for layer in self.weights.layers:
-            if layer.kind in ("conv", "pool"):
-                kh, kw = layer.kernel.shape[:2] if layer.kind == "conv" else layer.size
-                top, bottom, left, right = layer.pad
-                h = _pool_out_size(h, int(kh), int(layer.stride[0]), int(top), int(bottom))
-                w = _pool_out_size(w, int(kw), int(layer.stride[1]), int(left), int(right))
-                if layer.kind == "conv":
-                    c = layer.out_channels
-            if h < 1 or w < 1:
-                break
-            shapes[layer.name] = (h, w, c)
-        return shapes
 
     # ----------------------------------------------------------------------------------------
     # the forward pass

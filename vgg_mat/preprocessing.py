@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from vgg_mat.architecture import MEAN_RGB
 from vgg_mat.weights import VGGWeights
 
 
@@ -22,7 +23,7 @@ def _mean_pixel(weights: VGGWeights | None, mean, caller: str) -> tf.Tensor:
             raise ValueError(
                 f"{caller}: {weights.source or 'these weights'} has no mean pixel (no "
                 "normalization metadata in the file); pass mean=(R, G, B) on the 0-255 scale, "
-                "e.g. mean=(123.68, 116.779, 103.939) for VGG-19"
+                f"e.g. mean={MEAN_RGB} for VGG-19"
             )
         mean = weights.mean_rgb
     mean = np.asarray(mean, dtype=np.float64).reshape(-1)

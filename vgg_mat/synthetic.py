@@ -31,28 +31,27 @@ import io
 import math
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import scipy.io
 
+from vgg_mat.architecture import IMAGE_SIZE, LAYOUTS, MEAN_RGB, LayerSpec, vgg19
+from vgg_mat.integrity import SYNTHETIC_MARKER
 from vgg_mat.matv5 import relabel_integer_doubles, write_compressed
 
-LAYOUTS = ("2016", "beta16")
+__all__ = [
+    "FIELD_ORDER",
+    "IMAGE_SIZE",
+    "LAYOUTS",
+    "MEAN_RGB",
+    "PlannedLayer",
+    "SYNTHETIC_MARKER",
+    "plan_layers",
+    "synthetic_label",
+    "write_synthetic",
+]
 
-#: The real VGG-19 mean pixel, RGB on the 0-255 scale.
-MEAN_RGB = (123.68, 116.779, 103.939)
-
-#: Name of the top-level variable that marks a file as written by `write_synthetic`.
-SYNTHETIC_MARKER = "vgg_mat_synthetic"
-
-#: Image size the classifier expects (fc6's 7x7 support needs 224 = 7 * 2**5).
-IMAGE_SIZE = 224
-
-# VGG-19 "E" configuration: (block, number of 3x3 convs, channels). fc6-fc8 follow.
-_BLOCKS = ((1, 2, 64), (2, 2, 128), (3, 4, 256), (4, 4, 512), (5, 4, 512))
-_FC_WIDTH = 4096
 
 # Field order per layer type and layout (format doc section 3).
 FIELD_ORDER = {
@@ -83,91 +82,25 @@ FIELD_ORDER = {
 _HEADER_TEXT = b"MATLAB 5.0 MAT-file, written by vgg_mat.write_synthetic: SYNTHETIC RANDOM WEIGHTS"
 
 
-@dataclass(frozen=True)
-class PlannedLayer:
-    """One layer of the planned miniature.
-
-    Attributes
-    ----------
-    name : str
-        MatConvNet's layer name, e.g. ``"conv3_2"``.
-    kind : {"conv", "relu", "pool", "softmax"}
-        Layer type.
-    kernel_shape : tuple of int, or None
-        ``(KH, KW, C_in, C_out)`` for conv layers, None otherwise.
-    pad : tuple of int, or None
-        ``(top, bottom, left, right)`` for conv layers, None otherwise (pool pad is per layout).
-    """
-
-    name: str
-    kind: str
-    kernel_shape: tuple[int, int, int, int] | None = None
-    pad: tuple[int, int, int, int] | None = None
-
-    @property
-    def num_params(self) -> int:
-        """``KH * KW * C_in * C_out + C_out`` for conv, 0 otherwise."""
-        if self.kernel_shape is None:
-            return 0
-        return math.prod(self.kernel_shape) + self.kernel_shape[3]
+#: One layer of the planned miniature (the architecture's record; kept under its old name).
+PlannedLayer = LayerSpec
 
 
-def _narrow(width: int, width_divisor: int) -> int:
-    """Channel width of the miniature: ``max(2, width // width_divisor)``."""
-    return max(2, width // width_divisor)
-
-
-def plan_layers(width_divisor: int = 1, num_classes: int = 1000) -> tuple[PlannedLayer, ...]:
+def plan_layers(width_divisor: int = 1, num_classes: int = 1000) -> tuple[LayerSpec, ...]:
     """The 43 layers of the VGG-19 miniature, with kernel shapes, without writing anything.
 
-    Parameters
-    ----------
-    width_divisor : int
-        Every channel width ``C`` of the real network becomes ``max(2, C // width_divisor)``;
-        conv1_1 keeps its 3 RGB inputs and fc6 its 7x7 support.
-    num_classes : int
-        Outputs of fc8 (1000 for ImageNet), at least 2.
+    ``vgg19(width_divisor=width_divisor, num_classes=num_classes)`` (`vgg_mat.architecture`):
+    every channel width ``C`` becomes ``max(2, C // width_divisor)``, conv1_1 keeps its 3 RGB
+    inputs, fc6 its 7x7 support and fc8 `num_classes` outputs. For ``width_divisor=1,
+    num_classes=1000`` the parameters add up to 143,667,240, the real VGG-19's.
 
-    Returns
-    -------
-    tuple of PlannedLayer
-        In file order: conv1_1, relu1_1, ..., pool5, fc6, relu6, fc7, relu7, fc8, prob.
-
-    Raises
-    ------
-    ValueError
-        For a `width_divisor` below 1 or a `num_classes` below 2 (a channel count of 1 would be
-        squeezed away by MATLAB and by ``squeeze_me``).
-
-    Notes
-    -----
-    The parameter count is ``sum over conv layers of KH*KW*C_in*C_out + C_out``; for
-    ``width_divisor=1, num_classes=1000`` it is 143,667,240, the real VGG-19's.
+    Examples
+    --------
+    >>> plan = plan_layers(16, 10)
+    >>> plan[0].kernel_shape, plan[-2].kernel_shape
+    ((3, 3, 3, 4), (1, 1, 256, 10))
     """
-    if not isinstance(width_divisor, (int, np.integer)) or width_divisor < 1:
-        raise ValueError(f"width_divisor must be an integer >= 1, got {width_divisor!r}")
-    if not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
-        raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
-    layers: list[PlannedLayer] = []
-    c_in = 3
-    for block, count, width in _BLOCKS:
-        c_out = _narrow(width, width_divisor)
-        for j in range(1, count + 1):
-            layers.append(PlannedLayer(f"conv{block}_{j}", "conv", (3, 3, c_in, c_out), (1,) * 4))
-            layers.append(PlannedLayer(f"relu{block}_{j}", "relu"))
-            c_in = c_out
-        layers.append(PlannedLayer(f"pool{block}", "pool"))
-    fc = _narrow(_FC_WIDTH, width_divisor)
-    for name, relu, shape in (
-        ("fc6", "relu6", (7, 7, c_in, fc)),
-        ("fc7", "relu7", (1, 1, fc, fc)),
-        ("fc8", None, (1, 1, fc, int(num_classes))),
-    ):
-        layers.append(PlannedLayer(name, "conv", shape, (0,) * 4))
-        if relu is not None:
-            layers.append(PlannedLayer(relu, "relu"))
-    layers.append(PlannedLayer("prob", "softmax"))
-    return tuple(layers)
+    return vgg19(width_divisor=width_divisor, num_classes=num_classes)
 
 
 def _matlab_int(values) -> np.ndarray:
@@ -215,12 +148,12 @@ def _he_normal(rng: np.random.RandomState, shape: tuple[int, ...]) -> np.ndarray
     return (rng.standard_normal(shape) * std).astype(np.float32)
 
 
-def _layer_record(planned: PlannedLayer, layout: str, rng: np.random.RandomState) -> np.ndarray:
+def _layer_record(spec: LayerSpec, layout: str, rng: np.random.RandomState) -> np.ndarray:
     """The 1x1 struct of one layer, in `layout`'s field set and order."""
     modern = layout == "2016"
-    values: dict[str, object] = {"name": planned.name, "type": planned.kind}
-    if planned.kind == "conv":
-        shape = planned.kernel_shape
+    values: dict[str, object] = {"name": spec.name, "type": spec.kind}
+    if spec.kind == "conv":
+        shape = spec.kernel_shape
         kernel = _he_normal(rng, shape)
         bias = (rng.standard_normal(shape[3]) * 0.01).astype(np.float32)
         # bias is C_out x 1 in the MATLAB-written file, 1 x C_out in the scipy-written one.
@@ -229,31 +162,30 @@ def _layer_record(planned: PlannedLayer, layout: str, rng: np.random.RandomState
         if modern:
             values.update(
                 size=_matlab_int(shape),
-                pad=_matlab_int(planned.pad),
-                stride=_matlab_int((1, 1)),
+                pad=_matlab_int(spec.pad),
+                stride=_matlab_int(spec.stride),
                 precious=np.array([[False]]),
                 dilate=_matlab_int((1,)),
                 opts=_empty_cell(),
             )
         else:
-            values.update(pad=_double(planned.pad), stride=_double((1, 1)))
-    elif planned.kind == "relu":
+            values.update(pad=_double(spec.pad), stride=_double(spec.stride))
+    elif spec.kind == "relu":
         values.update(leak=_matlab_int((0,)), weights=_empty_cell(), precious=np.array([[False]]))
-    elif planned.kind == "pool":
-        pad = (0, 1, 0, 1) if modern else (0, 0, 0, 0)
+    elif spec.kind == "pool":
         make = _matlab_int if modern else _double
         values.update(
             method="max",
-            pool=make((2, 2)),
-            stride=make((2, 2)),
-            pad=make(pad),
+            pool=make(spec.size),
+            stride=make(spec.stride),
+            pad=make(spec.pad),
             weights=_empty_cell(),
             precious=np.array([[False]]),
             opts=_empty_cell(),
         )
     else:  # softmax
         values.update(weights=_empty_cell(), precious=np.array([[False]]))
-    order = FIELD_ORDER[layout][planned.kind]
+    order = FIELD_ORDER[layout][spec.kind]
     return _struct({name: values[name] for name in order})
 
 
@@ -346,12 +278,10 @@ def write_synthetic(
     Kernels are He-normal, ``W ~ N(0, sigma^2)`` with ``sigma = sqrt(2 / (KH * KW * C_in))``;
     biases are ``N(0, 0.01^2)``. Draws happen in file order, kernel then bias, per conv layer.
     """
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
-    plan = plan_layers(width_divisor, num_classes)
+    plan = vgg19(width_divisor=width_divisor, num_classes=num_classes, layout=layout)
     path = Path(path)
     rng = np.random.RandomState(seed)
-    layers = _cell_row([_layer_record(planned, layout, rng) for planned in plan])
+    layers = _cell_row([_layer_record(spec, layout, rng) for spec in plan])
     variables: dict[str, object] = {"layers": layers}
     variables.update(_metadata(layout, num_classes))
     variables[SYNTHETIC_MARKER] = synthetic_label(layout, width_divisor, num_classes, seed)

@@ -19,7 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-LAYER_KINDS = ("conv", "relu", "pool", "softmax")
+from vgg_mat.architecture import LAYER_KINDS
+
+__all__ = ["LAYER_KINDS", "Layer", "MatFileError", "VGGWeights"]
 
 
 class MatFileError(ValueError):

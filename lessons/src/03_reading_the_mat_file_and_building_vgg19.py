@@ -37,7 +37,7 @@ import nst
 import vgg_mat
 from nst.images import resize_image
 from nst.plots import stamp_synthetic
-from vgg_mat import VGG, geometry, matfile
+from vgg_mat import VGG, geometry, matfields, matfile
 from vgg_mat.network import transpose_kernels_hw
 
 np.set_printoptions(precision=4, suppress=True)
@@ -232,12 +232,13 @@ for layout, path in files.items():
 
 # %% [markdown]
 # The library does the same by name, with one helper that returns None for a field a record
-# lacks, plus checks on everything that can go wrong with a download (HTML pages, truncated
-# files, HDF5, ...: see `vgg_mat.matfile.check_file`). Its real code:
+# lacks (`vgg_mat.matfields`, the readers of MATLAB values), plus checks on everything that can
+# go wrong with a download (HTML pages, truncated files, HDF5, ...: see
+# `vgg_mat.integrity.check_file`). Its real code:
 
 # %%
-print(inspect.getsource(matfile._field))
-print(inspect.getsource(matfile._text))
+print(inspect.getsource(matfields.field))
+print(inspect.getsource(matfields.text))
 print(inspect.getsource(matfile._conv_layer).split("    kernel = np.asarray(kernel)")[0], "...")
 
 # %% [markdown]

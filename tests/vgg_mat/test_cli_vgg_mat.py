@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from vgg_mat import matfile
+from vgg_mat import integrity
 from vgg_mat.cli import main
 from vgg_mat.matfile import OfficialFile, load
 from vgg_mat.synthetic import plan_layers
@@ -105,7 +105,7 @@ def test_verify_unofficial_file_exits_1(synthetic_2016_path, capsys):
 def test_verify_official_file_exits_0(synthetic_2016_path, monkeypatch, capsys):
     content = synthetic_2016_path.read_bytes()
     entry = OfficialFile("official-2016", hashlib.md5(content).hexdigest(), len(content))
-    monkeypatch.setattr(matfile, "OFFICIAL_FILES", {"official-2016": entry})
+    monkeypatch.setattr(integrity, "OFFICIAL_FILES", {"official-2016": entry})
     assert main(["verify", str(synthetic_2016_path)]) == 0
     assert "result: official-2016" in capsys.readouterr().out
 

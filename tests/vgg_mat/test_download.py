@@ -319,11 +319,12 @@ def test_find_weights_nothing_found_says_how_to_get_one(tmp_path):
 
 
 def test_cli_download_saves_and_reports(server, tmp_path, capsys, monkeypatch):
+    from vgg_mat import cli
     from vgg_mat.cli import main
 
     # the command checks against the module's official size and MD5: point them at the payload
-    monkeypatch.setattr(dl, "OFFICIAL_MD5", PAYLOAD_MD5)
-    monkeypatch.setattr(dl, "OFFICIAL_SIZE", len(PAYLOAD))
+    monkeypatch.setattr(cli, "OFFICIAL_MD5", PAYLOAD_MD5)
+    monkeypatch.setattr(cli, "OFFICIAL_SIZE", len(PAYLOAD))
     args = ["download", "--dest", str(tmp_path), "--url", server.url + "/file.mat"]
     assert main(args + ["--no-progress"]) == 0
     out, err = capsys.readouterr()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from vgg_mat import matfile
+from vgg_mat import integrity, matfile
 from vgg_mat.matfile import OfficialFile, check_file, checksum_status, load, to_hwio
 from vgg_mat.synthetic import plan_layers, write_synthetic
 from vgg_mat.weights import MatFileError
@@ -410,7 +410,7 @@ def test_synthetic_file_is_unverified_without_hashing(synthetic_2016_path, monke
     def no_hashing(*args, **kwargs):
         raise AssertionError("hashed a file whose size cannot match")
 
-    monkeypatch.setattr(matfile, "file_md5", no_hashing)
+    monkeypatch.setattr(integrity, "file_md5", no_hashing)
     assert checksum_status(synthetic_2016_path) == "unverified"
 
 
@@ -418,7 +418,7 @@ def test_official_file_is_recognised_by_size_and_md5(synthetic_2016_path, monkey
     content = synthetic_2016_path.read_bytes()
     md5 = hashlib.md5(content).hexdigest()
     monkeypatch.setattr(
-        matfile,
+        integrity,
         "OFFICIAL_FILES",
         {"official-2016": OfficialFile("official-2016", md5, len(content))},
     )
@@ -430,7 +430,9 @@ def test_official_file_is_recognised_by_size_and_md5(synthetic_2016_path, monkey
 def test_size_match_with_wrong_md5_is_unverified(synthetic_2016_path, monkeypatch):
     size = synthetic_2016_path.stat().st_size
     monkeypatch.setattr(
-        matfile, "OFFICIAL_FILES", {"official-2016": OfficialFile("official-2016", "0" * 32, size)}
+        integrity,
+        "OFFICIAL_FILES",
+        {"official-2016": OfficialFile("official-2016", "0" * 32, size)},
     )
     assert checksum_status(synthetic_2016_path) == "unverified"
 
@@ -438,9 +440,9 @@ def test_size_match_with_wrong_md5_is_unverified(synthetic_2016_path, monkeypatc
 def test_unknown_size_entry_matches_by_md5_inside_the_window(synthetic_beta16_path, monkeypatch):
     md5 = hashlib.md5(synthetic_beta16_path.read_bytes()).hexdigest()
     entry = OfficialFile("official-beta16", md5, None)
-    monkeypatch.setattr(matfile, "OFFICIAL_FILES", {"official-beta16": entry})
+    monkeypatch.setattr(integrity, "OFFICIAL_FILES", {"official-beta16": entry})
     assert checksum_status(synthetic_beta16_path) == "unverified"  # far below ~576 MB
-    monkeypatch.setattr(matfile, "UNKNOWN_SIZE_WINDOW", (0, 10**9))
+    monkeypatch.setattr(integrity, "UNKNOWN_SIZE_WINDOW", (0, 10**9))
     assert checksum_status(synthetic_beta16_path) == "official-beta16"
 
 
