@@ -14,17 +14,15 @@ Exit status: 0 success; 1 `verify` on a readable file that is not an official on
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from vgg_mat import integrity
 from vgg_mat.architecture import LAYOUTS
 from vgg_mat.classify import classify, format_predictions
-from vgg_mat.download import DownloadError, download, find_weights
+from vgg_mat.command import integer_at_least, run_command
+from vgg_mat.download import DownloadError, download
 from vgg_mat.integrity import (
     OFFICIAL_MD5,
     OFFICIAL_SIZE,
@@ -35,6 +33,7 @@ from vgg_mat.integrity import (
     official_entry,
 )
 from vgg_mat.matfile import load
+from vgg_mat.standin import load_located, locate_weights
 from vgg_mat.synthetic import write_synthetic
 from vgg_mat.weights import MatFileError, VGGWeights
 
@@ -152,18 +151,10 @@ def _cmd_synthetic(args: argparse.Namespace) -> int:
 
 def _cmd_download(args: argparse.Namespace) -> int:
     """``vgg-mat download [--dest PATH] [--url URL]``."""
-    try:
-        path = download(
-            url=args.url,
-            dest=args.dest,
-            md5=OFFICIAL_MD5,
-            size=OFFICIAL_SIZE,
-            progress=not args.no_progress,
-        )
-    except (DownloadError, OSError, ValueError) as error:
-        message = " ".join(str(error).split()) or type(error).__name__
-        print(f"vgg-mat download: error: {message}", file=sys.stderr)
-        return 2
+    path = download(
+        url=args.url, dest=args.dest, md5=OFFICIAL_MD5, size=OFFICIAL_SIZE,
+        progress=not args.no_progress,
+    )  # fmt: skip
     print(f"{path} ({path.stat().st_size:,} bytes, size and MD5 verified)")
     return 0
 
@@ -184,59 +175,28 @@ def add_download_command(subparsers) -> None:
     parser.set_defaults(handler=_cmd_download)
 
 
-def _int_at_least(minimum: int):
-    """An argparse type: an integer >= `minimum`."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text}")
-        return value
-
-    return parse
-
-
-def _load_for_cli(weights_arg: str | None) -> VGGWeights:
-    """``--weights``: a path, ``synthetic`` (a small random stand-in), or None (find_weights)."""
-    if weights_arg == "synthetic":
-        with tempfile.TemporaryDirectory(prefix="vgg_mat-") as folder:
-            path = write_synthetic(Path(folder) / "synthetic-vgg19.mat", width_divisor=16)
-            weights = load(path)
-        source = "write_synthetic(width_divisor=16, seed=0) for --weights synthetic"
-        return replace(weights, source=source)
-    return load(find_weights(weights_arg))
-
-
 def _cmd_classify(args: argparse.Namespace) -> int:
     """``vgg-mat classify IMAGE [--weights PATH] [--top K] [--both-layouts]``."""
-    try:
-        image = Path(args.image)
-        if not image.is_file():
-            raise FileNotFoundError(f"{image}: no such image file")
-        weights = _load_for_cli(args.weights)
-        print(f"weights: {weights.label}")
-        if weights.synthetic:
-            print("WARNING: SYNTHETIC RANDOM WEIGHTS: the classes below mean nothing")
-        print(f"image:   {image}")
-        if not args.both_layouts:
-            print("layout:  " + ("transposed (1, 0, 2, 3)" if weights.transposed_hw else "HWIO"))
-            for line in format_predictions(classify(weights, image, top=args.top)):
-                print(line)
-            return 0
-        faithful = format_predictions(classify(weights, image, top=args.top, transpose_hw=False))
-        swapped = format_predictions(classify(weights, image, top=args.top, transpose_hw=True))
-        width = max(len(line) for line in faithful + ["faithful HWIO (as stored)"]) + 3
-        print(f"{'faithful HWIO (as stored)':<{width}}transposed (1, 0, 2, 3) (neural-style)")
-        for left, right in zip(faithful, swapped, strict=True):
-            print(f"{left:<{width}}{right}")
+    image = Path(args.image)
+    if not image.is_file():
+        raise FileNotFoundError(f"{image}: no such image file")
+    weights = load_located(locate_weights(args.weights))  # a path, "synthetic", or looked up
+    print(f"weights: {weights.label}")
+    if weights.synthetic:
+        print("WARNING: SYNTHETIC RANDOM WEIGHTS: the classes below mean nothing")
+    print(f"image:   {image}")
+    if not args.both_layouts:
+        print("layout:  " + ("transposed (1, 0, 2, 3)" if weights.transposed_hw else "HWIO"))
+        for line in format_predictions(classify(weights, image, top=args.top)):
+            print(line)
         return 0
-    except (DownloadError, MatFileError, OSError, ValueError) as error:
-        message = " ".join(str(error).split()) or type(error).__name__
-        print(f"vgg-mat classify: error: {message}", file=sys.stderr)
-        return 2
+    faithful = format_predictions(classify(weights, image, top=args.top, transpose_hw=False))
+    swapped = format_predictions(classify(weights, image, top=args.top, transpose_hw=True))
+    width = max(len(line) for line in faithful + ["faithful HWIO (as stored)"]) + 3
+    print(f"{'faithful HWIO (as stored)':<{width}}transposed (1, 0, 2, 3) (neural-style)")
+    for left, right in zip(faithful, swapped, strict=True):
+        print(f"{left:<{width}}{right}")
+    return 0
 
 
 def add_classify_command(subparsers) -> None:
@@ -246,12 +206,12 @@ def add_classify_command(subparsers) -> None:
         help="classify an image with the file's own fc6-fc8 (checks the kernel layout)",
         description="Resize/centre-crop IMAGE to 224x224 and print the top classes of the "
         "file's own classifier. Weights: --weights PATH, else $VGG19_MAT, else the cache "
-        "(vgg-mat download); --weights synthetic uses a random stand-in (meaningless classes).",
+        "(vgg-mat download); --weights synthetic uses the random miniature (meaningless classes).",
     )
     parser.add_argument("image", help="an image file (any format PIL reads)")
     parser.add_argument("--weights", help="the .mat file, or 'synthetic' for a random stand-in")
     parser.add_argument(
-        "--top", type=_int_at_least(1), default=5, help="how many classes (default 5)"
+        "--top", type=integer_at_least(1), default=5, help="how many classes (default 5)"
     )
     parser.add_argument(
         "--both-layouts",
@@ -285,10 +245,13 @@ def _build_parser() -> argparse.ArgumentParser:
     synthetic.add_argument("out", help="output .mat file")
     synthetic.add_argument("--layout", choices=LAYOUTS, default="2016")
     synthetic.add_argument(
-        "--width-divisor", type=_int_at_least(1), default=1, help="divide channel widths (1: full)"
+        "--width-divisor",
+        type=integer_at_least(1),
+        default=1,
+        help="divide channel widths (1: full)",
     )
     synthetic.add_argument(
-        "--num-classes", type=_int_at_least(2), default=1000, help="fc8 outputs (>= 2)"
+        "--num-classes", type=integer_at_least(2), default=1000, help="fc8 outputs (>= 2)"
     )
     synthetic.add_argument("--seed", type=int, default=0)
     synthetic.add_argument("--force", action="store_true", help="overwrite an existing OUT")
@@ -312,25 +275,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 on success, 1 when `verify` finds a readable but unofficial file, 2 for bad input
-        (one line on stderr, no traceback).
+        (one line on stderr, no traceback), 130 for Ctrl-C (`vgg_mat.command.run_command`).
     """
-    parser = _build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed usage and the error
-        return int(exc.code or 0)
-    try:
-        return args.handler(args)
-    except BrokenPipeError:  # e.g. `vgg-mat inspect FILE | head`: stop quietly
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (interpreter exit flushes it)
-        return 1
-    except (MatFileError, OSError, ValueError) as exc:
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        print(f"vgg-mat {args.command}: error: {message}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"vgg-mat {args.command}: interrupted", file=sys.stderr)
-        return 130
+    argv = list(sys.argv[1:] if argv is None else argv)
+    errors = (DownloadError, MatFileError, OSError, ValueError)
+    return run_command(_build_parser(), argv, errors=errors, interrupted="interrupted")
 
 
 if __name__ == "__main__":  # pragma: no cover
