@@ -43,6 +43,10 @@ MEAN_RGB = (123.68, 116.779, 103.939)
 #: What a layer can be, in the file's own words (``layers{i}.type``).
 LAYER_KINDS = ("conv", "relu", "pool", "softmax")
 
+#: How the network pools: MatConvNet's max pooling, or average pooling (Gatys et al. recommend
+#: replacing max by average pooling for image synthesis).
+POOLING_METHODS = ("max", "avg")
+
 #: The two published files' pool pads (top, bottom, left, right): the 2016 file pads the bottom
 #: and right by one (an odd size rounds up, like TF ``SAME``), beta16 does not (rounds down).
 #: Both agree for even sizes, hence for any size divisible by 32.
@@ -229,6 +233,46 @@ def conv_output_size(i: int, k: int, p: int | tuple[int, int], s: int, d: int = 
     return (i + before + after - span) // s + 1
 
 
-#: How the network pools: MatConvNet's max pooling, or average pooling (Gatys et al. recommend
-#: replacing max by average pooling for image synthesis).
-POOLING_METHODS = ("max", "avg")
+def same_padding(i: int, k: int, s: int) -> tuple[int, tuple[int, int]]:
+    """TensorFlow's ``padding="SAME"`` along one axis: output length and the pads it implies.
+
+    Parameters
+    ----------
+    i : int
+        Input length, ``i >= 1``.
+    k : int
+        Window length, ``k >= 1``.
+    s : int
+        Stride, ``s >= 1``.
+
+    Returns
+    -------
+    o : int
+        Output length ``ceil(i / s)``.
+    pads : (int, int)
+        ``(before, after)`` zero padding TF applies; ``after - before`` is 0 or 1.
+
+    Notes
+    -----
+    .. math:: o = \\lceil i / s \\rceil, \\qquad
+              p_{total} = \\max((o - 1)s + k - i,\\ 0), \\qquad
+              p_{before} = \\lfloor p_{total} / 2 \\rfloor, \\quad
+              p_{after} = p_{total} - p_{before}
+
+    The odd pixel goes to the bottom/right, unlike Caffe and MatConvNet, which pad
+    symmetrically. ``conv_output_size(i, k, pads, s) == o`` always holds.
+
+    Examples
+    --------
+    >>> same_padding(6, 3, 2)
+    (3, (0, 1))
+    >>> same_padding(5, 3, 2)
+    (3, (1, 1))
+    """
+    for arg, value in (("i", i), ("k", k), ("s", s)):
+        if int(value) != value or value < 1:
+            raise ValueError(f"same_padding: {arg} must be an integer >= 1, got {value!r}")
+    o = -(-i // s)  # ceil(i / s) in integers
+    total = max((o - 1) * s + k - i, 0)
+    before = total // 2
+    return o, (before, total - before)

@@ -11,7 +11,7 @@ pixel ``0`` is the first input row/column.
 
 The formulas, one per function:
 
-- `conv_output_size` (written in `vgg_mat.architecture`, re-exported here):
+- `conv_output_size` and `same_padding` (written in `vgg_mat.architecture`, re-exported here):
   ``o = floor((i + p_before + p_after - k - (k - 1)(d - 1)) / s) + 1``
   (Dumoulin & Visin, *A guide to convolution arithmetic*, 2016).
 - `same_padding`: TensorFlow's ``SAME`` rule ``o = ceil(i / s)``,
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgg_mat.architecture import BLOCKS, LayerSpec, conv_output_size, vgg19
+from vgg_mat.architecture import BLOCKS, LayerSpec, conv_output_size, same_padding, vgg19
 from vgg_mat.weights import Layer, VGGWeights
 
 __all__ = [
@@ -99,51 +99,6 @@ def _as_layer(spec: LayerSpec) -> Layer:
             spec.name, "pool", stride=spec.stride, pad=spec.pad, method="max", size=spec.size
         )
     return Layer(spec.name, spec.kind)
-
-
-def same_padding(i: int, k: int, s: int) -> tuple[int, tuple[int, int]]:
-    """TensorFlow's ``padding="SAME"`` along one axis: output length and the pads it implies.
-
-    Parameters
-    ----------
-    i : int
-        Input length, ``i >= 1``.
-    k : int
-        Window length, ``k >= 1``.
-    s : int
-        Stride, ``s >= 1``.
-
-    Returns
-    -------
-    o : int
-        Output length ``ceil(i / s)``.
-    pads : (int, int)
-        ``(before, after)`` zero padding TF applies; ``after - before`` is 0 or 1.
-
-    Notes
-    -----
-    .. math:: o = \\lceil i / s \\rceil, \\qquad
-              p_{total} = \\max((o - 1)s + k - i,\\ 0), \\qquad
-              p_{before} = \\lfloor p_{total} / 2 \\rfloor, \\quad
-              p_{after} = p_{total} - p_{before}
-
-    The odd pixel goes to the bottom/right, unlike Caffe and MatConvNet, which pad
-    symmetrically. ``conv_output_size(i, k, pads, s) == o`` always holds.
-
-    Examples
-    --------
-    >>> same_padding(6, 3, 2)
-    (3, (0, 1))
-    >>> same_padding(5, 3, 2)
-    (3, (1, 1))
-    """
-    for arg, value in (("i", i), ("k", k), ("s", s)):
-        if int(value) != value or value < 1:
-            raise ValueError(f"same_padding: {arg} must be an integer >= 1, got {value!r}")
-    o = -(-i // s)  # ceil(i / s) in integers
-    total = max((o - 1) * s + k - i, 0)
-    before = total // 2
-    return o, (before, total - before)
 
 
 def window(layer: Layer) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int, int, int]]:

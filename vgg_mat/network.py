@@ -44,8 +44,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import tensorflow as tf
 
-from vgg_mat.architecture import POOLING_METHODS
-from vgg_mat.geometry import conv_output_size, layer_table, same_padding
+from vgg_mat.architecture import POOLING_METHODS, conv_output_size, same_padding
 from vgg_mat.names import VGG19_LAYER_NAMES, keras_alias, resolve_layer
 from vgg_mat.weights import Layer, VGGWeights
 
@@ -95,7 +94,7 @@ def _tf_padding_for(n: int, k: int, s: int, pad_before: int, pad_after: int) -> 
 
     MatConvNet: ``conv_output_size(n, k, (pad_before, pad_after), s)`` windows starting at
     ``i*s - pad_before``. TF VALID: ``floor((n - k) / s) + 1`` windows starting at ``i*s``.
-    TF SAME (`vgg_mat.geometry.same_padding`): ``ceil(n / s)`` windows starting at
+    TF SAME (`vgg_mat.architecture.same_padding`): ``ceil(n / s)`` windows starting at
     ``i*s - floor(P / 2)`` with ``P = max((ceil(n / s) - 1) * s + k - n, 0)``; padded cells
     are ignored by both max and avg.
     """
@@ -289,21 +288,27 @@ class VGG:
         Notes
         -----
         Conv and pool: ``H_out = floor((H_in + p_t + p_b - k_h) / s_h) + 1``, the same for W
-        (`vgg_mat.geometry.conv_output_size`); relu and softmax keep the shape. The rows of
-        `vgg_mat.geometry.layer_table`, with the first conv's ``C_in`` input channels.
+        (`vgg_mat.architecture.conv_output_size`); a conv sets ``C_out``; relu and softmax keep
+        the shape. (`vgg_mat.geometry.layer_table` adds receptive fields and parameter counts.)
         """
         if height < 1 or width < 1:
             raise ValueError(f"input size must be positive, got {height}x{width}")
         key = (int(height), int(width))
         if key not in self._shape_cache:
-            first_conv = next(
-                (layer for layer in self.weights.layers if layer.kind == "conv"), None
-            )
-            channels = 3 if first_conv is None else int(first_conv.kernel.shape[2])
-            rows = layer_table(self.weights, *key, channels=channels)
-            self._shape_cache[key] = {
-                row.name: (row.height, row.width, row.channels) for row in rows
-            }
+            first_conv = next((x for x in self.weights.layers if x.kind == "conv"), None)
+            c = 3 if first_conv is None else int(first_conv.kernel.shape[2])  # input channels
+            shapes, (h, w) = {}, key
+            for layer in self.weights.layers:
+                if layer.kind in ("conv", "pool"):
+                    kh, kw = layer.kernel.shape[:2] if layer.kind == "conv" else layer.size
+                    (sh, sw), (top, bottom, left, right) = layer.stride, layer.pad
+                    h = conv_output_size(h, int(kh), (top, bottom), sh)
+                    w = conv_output_size(w, int(kw), (left, right), sw)
+                    if h < 1 or w < 1:
+                        break  # the window no longer fits: this layer and the rest are empty
+                    c = int(layer.kernel.shape[3]) if layer.kind == "conv" else c
+                shapes[layer.name] = (h, w, c)
+            self._shape_cache[key] = shapes
         return dict(self._shape_cache[key])
 
     # ----------------------------------------------------------------------------------------
