@@ -181,9 +181,8 @@ def blend_style_targets(targets, weights) -> StyleTarget:
     if not all(isinstance(t, StyleTarget) for t in targets):
         raise TypeError("blend_style_targets takes StyleTarget values: make each with style_target")
     dtype = tf.convert_to_tensor(targets[0].gram).dtype
-    terms = [
-        tf.cast(w, dtype) * tf.cast(t.gram, dtype) for t, w in zip(targets, weights, strict=True)
-    ]
+    weights = [tf.cast(tf.convert_to_tensor(w, dtype_hint=dtype), dtype) for w in weights]
+    terms = [w * tf.cast(t.gram, dtype) for t, w in zip(targets, weights, strict=True)]
     return StyleTarget(tf.add_n(terms))  # sum_k w_k A_k / M_k
 
 
