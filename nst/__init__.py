@@ -43,6 +43,8 @@ _EXPORTS = {
     "style_loss": "losses",
     "tv_loss": "losses",
     "style_target": "losses",
+    "StyleTarget": "losses",
+    "blend_style_targets": "losses",
     "PRESETS": "presets",
     "Preset": "presets",
     "get_preset": "presets",

@@ -1,47 +1,20 @@
 """Each loss convention's formula in plain text, and a preset described in words (`nst presets`).
 
-The formulas are the ones `nst.losses` implements (its docstrings derive them); symbols as in
-Gatys: F the (M, N) feature matrix of the generated image at one layer, P the content image's,
-G = F^T F its raw Gram matrix and A the style target's, N channels, M = H * W positions,
-dx / dy the neighbour differences of the image. Every name in `nst.losses.CONTENT_CONVENTIONS`,
-`STYLE_CONVENTIONS` and `TV_KINDS` has an entry (a test checks it).
+The formulas are rows of the one convention table, `nst.conventions.CONVENTIONS` (the text
+`nst.losses` implements); symbols as in Gatys: F the (M, N) feature matrix of the generated image
+at one layer, P the content image's, G = F^T F its raw Gram matrix and A the style target's,
+N channels, M = H * W positions, dx / dy the neighbour differences of the image.
 """
 
 from __future__ import annotations
 
+from nst.conventions import CONVENTIONS
 from nst.presets import Preset
 
-CONTENT_FORMULAS = {
-    "gatys": "1/2 sum (F - P)^2",
-    "sum": "sum (F - P)^2",
-    "mse": "sum (F - P)^2 / (N M)",
-    "coursera": "sum (F - P)^2 / (4 N M)",
-}
-
-STYLE_FORMULAS = {
-    "gatys": "sum (G - A)^2 / (4 N^2 M^2)",
-    "coursera": "sum (G - A)^2 / (4 N^2 M^2)",
-    "tf-tutorial": "mean over N^2 of (G/M - A/M)^2",
-    "gatys-notebook": "mean over N^2 of (G/M - A/M)^2",
-    "cs231n": "sum (G/(N M) - A/(N M))^2",
-    "johnson": "sum (G/(N M) - A/(N M))^2",
-    "pytorch-tutorial": "mean over N^2 of (G/(N M) - A/(N M))^2",
-    "anish": "mean over N^2 of (G/(N M) - A/(N M))^2",
-    "jcjohnson": "mean over N^2 of (G/(N M) - A/(N M))^2",
-    "d2l": "mean over N^2 of (G/(N M) - A/(N M))^2",
-    "keras-example": "sum (G - A)^2 / (4 * 3^2 * M_image^2)",
-    "fastai-2018": "mean over N^2 of (1e6 (G - A)/(N M))^2",
-}
-
-TV_FORMULAS = {
-    "l1": "sum |dx| + sum |dy|",
-    "l2": "sum dx^2 + sum dy^2",
-    "mean-l2": "mean dy^2 + mean dx^2",
-    "mean-l1-half": "1/2 (mean |dy| + mean |dx|)",
-    "crop-l2-half": "1/2 sum_crop (dx^2 + dy^2)",
-    "keras": "sum_crop (dx^2 + dy^2)^1.25",
-    "isotropic": "sum_crop (dx^2 + dy^2)^(beta/2)",
-}
+#: name -> formula text, per term (views of `nst.conventions.CONVENTIONS`).
+CONTENT_FORMULAS = {row.name: row.formula for row in CONVENTIONS if row.term == "content"}
+STYLE_FORMULAS = {row.name: row.formula for row in CONVENTIONS if row.term == "style"}
+TV_FORMULAS = {row.name: row.formula for row in CONVENTIONS if row.term == "tv"}
 
 
 def _layers(names: tuple[str, ...], weights: tuple[float, ...]) -> str:

@@ -1,43 +1,41 @@
-r"""The three losses of neural style transfer, in Gatys' form and in every major tutorial's form.
+r"""The three losses of neural style transfer, in Gatys' form, times each tutorial's factor.
 
-- `gram_matrix`   G = F^T F (raw, or divided by M = H*W, or by M*C).
-- `style_target`  the style image's Gram per position, A / M_s: what `style_loss` compares to.
-- `content_loss`  Gatys' L_c = 1/2 sum (F - P)^2, and the tutorials' variants.
-- `style_loss`    Gatys' E_l = sum (G - A)^2 / (4 N^2 M^2), and the tutorials' variants.
-- `tv_loss`       total variation: L1 (= ``tf.image.total_variation``), L2 and the variants.
+- `gram_matrix`    G = F^T F (raw, or divided by M = H*W, or by M*C).
+- `style_target`   the `StyleTarget` of a style image, its Gram per position A / M_s (what
+                   `style_loss` compares to); `blend_style_targets` mixes several.
+- `content_loss`   d * L_c with Gatys' L_c = 1/2 sum (F - P)^2.
+- `style_loss`     c * E with Gatys' E = sum (G - A)^2 / (4 N^2 M^2).
+- `tv_loss`        total variation: L1 (= ``tf.image.total_variation``), L2 and the variants.
 
 Every function is pure, works on float32 and float64 tensors, takes a batch ``(B, H, W, C)`` (or a
 single ``(H, W, C)`` map) and returns a scalar **summed over the batch** (each image's loss is
 computed on its own, then the per-image losses are added). Symbols follow Gatys: N = C channels,
 M = H * W positions, F the (M, N) feature matrix, P the content target, A the style target Gram.
 
-The convention names, the factor between each convention and Gatys' units and the weights that
-go with them live in `nst.presets` (curriculum section 4). References: Gatys, Ecker, Bethge,
-"A Neural Algorithm of Artistic Style" (2015) and "Image Style Transfer Using Convolutional
-Neural Networks" (CVPR 2016). Lessons: L4 (content), L5 (Gram), L6 (style), L8 (TV), L10.
+The factors d and c of every tutorial's convention, their formulas and sources are one table,
+`nst.conventions.CONVENTIONS` (curriculum section 4). Gatys, Ecker, Bethge, "Image Style Transfer
+Using Convolutional Neural Networks" (CVPR 2016). Lessons L4, L5, L6, L8, L10.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import tensorflow as tf
 
-from nst.conventions import (
+from nst.conventions import (  # noqa: F401 (re-exported)
     CONTENT_CONVENTIONS,
     GRAM_NORMALIZATIONS,
     STYLE_CONVENTIONS,
     TV_KINDS,
+    find,
 )
-
-
-def _unknown(kind: str, value: object, valid: tuple[str, ...]) -> ValueError:
-    return ValueError(f"unknown {kind} {value!r}; use one of: {', '.join(valid)}")
 
 
 def _as_batch(x: tf.Tensor, name: str) -> tf.Tensor:
     """Return ``x`` as a float ``(B, H, W, C)`` tensor; a rank-3 ``(H, W, C)`` input gets B = 1."""
     x = tf.convert_to_tensor(x)
-    if not x.dtype.is_floating:
-        x = tf.cast(x, tf.float32)
+    x = x if x.dtype.is_floating else tf.cast(x, tf.float32)
     if x.shape.rank == 3:
         return x[tf.newaxis]
     if x.shape.rank != 4:
@@ -48,30 +46,23 @@ def _as_batch(x: tf.Tensor, name: str) -> tf.Tensor:
     return x
 
 
-def _positions(x: tf.Tensor) -> tf.Tensor:
-    """M = H * W of a (B, H, W, C) tensor, in its dtype."""
+def _channels_positions(x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """(N, M) = (C, H * W) of a (B, H, W, C) tensor, in its dtype."""
     shape = tf.shape(x)
-    return tf.cast(shape[1] * shape[2], x.dtype)
-
-
-def _channels(x: tf.Tensor) -> tf.Tensor:
-    """N = C of a (B, H, W, C) tensor, in its dtype."""
-    return tf.cast(tf.shape(x)[3], x.dtype)
+    return tf.cast(shape[3], x.dtype), tf.cast(shape[1] * shape[2], x.dtype)
 
 
 def gram_matrix(features: tf.Tensor, *, normalization: str = "none") -> tf.Tensor:
     r"""Channel-by-channel inner products of a feature map, summed over positions.
 
-    Entry (i, j) is the dot product of channels i and j over all M = H * W positions. Position is
-    summed away, which is why the Gram matrix describes texture ("style") and not layout.
+    Position is summed away, which is why the Gram matrix describes texture and not layout.
 
     Parameters
     ----------
     features : (B, H, W, C) or (H, W, C) tf.Tensor of float32 or float64
         Activations of one layer.
     normalization : {"none", "hw", "hwc"}
-        ``"none"``: raw F^T F (Gatys). ``"hw"``: divided by M = H * W (TF tutorial).
-        ``"hwc"``: divided by M * C (PyTorch tutorial, CS231n, Johnson, anish, jcjohnson, d2l).
+        Raw F^T F (Gatys), divided by M = H * W, or by M * C (the tutorials' Grams).
 
     Returns
     -------
@@ -86,10 +77,7 @@ def gram_matrix(features: tf.Tensor, *, normalization: str = "none") -> tf.Tenso
 
     divided by M (``"hw"``) or by M N (``"hwc"``). Gatys keeps G raw and puts 1 / (4 N^2 M^2)
     into the style loss instead; dividing by M makes the Gram independent of the image size.
-
-    References
-    ----------
-    Gatys, Ecker, Bethge (2016). Lesson L5.
+    Gatys, Ecker, Bethge (2016); lesson L5.
 
     Examples
     --------
@@ -100,27 +88,55 @@ def gram_matrix(features: tf.Tensor, *, normalization: str = "none") -> tf.Tenso
     [[46.0, 42.0], [42.0, 87.0]]
     """
     if normalization not in GRAM_NORMALIZATIONS:
-        raise _unknown("Gram normalization", normalization, GRAM_NORMALIZATIONS)
-    x = tf.convert_to_tensor(features)
-    single = x.shape.rank == 3
-    x = _as_batch(x, "features")
+        raise ValueError(
+            f"unknown Gram normalization {normalization!r}; "
+            f"use one of: {', '.join(GRAM_NORMALIZATIONS)}"
+        )
+    single = tf.convert_to_tensor(features).shape.rank == 3
+    x = _as_batch(features, "features")
     shape = tf.shape(x)
     f = tf.reshape(x, (shape[0], shape[1] * shape[2], shape[3]))  # (B, M, N)
     gram = tf.matmul(f, f, transpose_a=True)  # (B, N, N) = F^T F
-    if normalization == "hw":
-        gram = gram / _positions(x)
-    elif normalization == "hwc":
-        gram = gram / (_positions(x) * _channels(x))
+    n, m = _channels_positions(x)
+    if normalization != "none":
+        gram = gram / (m if normalization == "hw" else m * n)
     return gram[0] if single else gram
 
 
-def style_target(features: tf.Tensor) -> tf.Tensor:
-    r"""The style target that `style_loss` expects: the style image's Gram per position, A / M_s.
+class StyleTarget(NamedTuple):
+    r"""What `style_loss` compares to: the style image's Gram **per position**, \hat A = A_s / M_s.
 
-    One target serves every convention of `style_loss`, and a style image of any size: dividing
-    by the style layer's own M_s makes it a per-position average, which `style_loss` rescales to
-    the generated image's M. Several styles are blended by a weighted sum of their targets with
-    weights that add up to 1.
+    Make one with `style_target` (from the style image's features) or `from_gram` (from a raw
+    Gram and its positions); `blend_style_targets` mixes several. `style_loss` refuses a plain
+    tensor, so a raw Gram is never compared with the wrong factor. A NamedTuple passes through
+    `tf.function` and `tf.nest` unchanged.
+
+    Attributes
+    ----------
+    gram : (C, C) or (B, C, C) tf.Tensor
+        :math:`\hat A = S^\top S / M_s`, with S the (M_s, N) style features.
+    """
+
+    gram: tf.Tensor
+
+    @classmethod
+    def from_gram(cls, gram, positions) -> StyleTarget:
+        r"""The target of a raw Gram A_s = S^T S summed over `positions` = M_s = H_s * W_s.
+
+        >>> s = tf.constant([[[1.0, 5.0], [2.0, 7.0]], [[4.0, 2.0], [5.0, 3.0]]])
+        >>> StyleTarget.from_gram(gram_matrix(s), positions=4).gram.numpy().tolist()
+        [[11.5, 10.5], [10.5, 21.75]]
+        """
+        a = tf.convert_to_tensor(gram)
+        a = a if a.dtype.is_floating else tf.cast(a, tf.float32)
+        return cls(a / tf.cast(positions, a.dtype))
+
+
+def style_target(features: tf.Tensor) -> StyleTarget:
+    r"""The style target of a style image's features: its Gram per position, \hat A = A_s / M_s.
+
+    Dividing by the style layer's own M_s makes it a per-position average, which `style_loss`
+    rescales to the generated image's M: a style image of any size can be used.
 
     Parameters
     ----------
@@ -129,18 +145,45 @@ def style_target(features: tf.Tensor) -> tf.Tensor:
 
     Returns
     -------
-    target : (B, C, C) tf.Tensor, or (C, C) for a rank-3 input
-        Equal to ``gram_matrix(features, normalization="hw")``.
+    StyleTarget
+        Its ``gram`` is (B, C, C), or (C, C) for a rank-3 input; equal to
+        ``gram_matrix(features, normalization="hw")``.
 
     Notes
     -----
-    .. math:: \hat A = \frac{1}{M_s} S^\top S
-
-    with S the (M_s, N) style feature matrix. Gatys' raw target for a generated image with M
-    positions is then :math:`A = M \hat A`, which equals the raw Gram of the style image when the
-    sizes agree.
+    :math:`\hat A = S^\top S / M_s` with S the (M_s, N) style feature matrix. Gatys' raw target
+    for a generated image with M positions is :math:`A = M \hat A` (= A_s when sizes agree).
     """
-    return gram_matrix(features, normalization="hw")
+    return StyleTarget(gram_matrix(features, normalization="hw"))
+
+
+def blend_style_targets(targets, weights) -> StyleTarget:
+    r"""Several styles as one target: :math:`\sum_k w_k \hat A_k`, with the weights as given.
+
+    Parameters
+    ----------
+    targets : sequence of StyleTarget
+        One per style image, all of the same layer (same C).
+    weights : sequence of float
+        w_k, one per target (not normalised here: pass weights that add up to 1 for a blend).
+
+    Returns
+    -------
+    StyleTarget
+        Its gram is the weighted sum, in the first target's dtype.
+    """
+    targets, weights = list(targets), list(weights)
+    if not targets or len(targets) != len(weights):
+        raise ValueError(
+            f"got {len(targets)} style targets and {len(weights)} weights; pass one weight per "
+            "target (and at least one target)"
+        )
+    if not all(isinstance(t, StyleTarget) for t in targets):
+        raise TypeError("blend_style_targets takes StyleTarget values: make each with style_target")
+    dtype = tf.convert_to_tensor(targets[0].gram).dtype
+    weights = [tf.cast(tf.convert_to_tensor(w, dtype_hint=dtype), dtype) for w in weights]
+    terms = [w * tf.cast(t.gram, dtype) for t, w in zip(targets, weights, strict=True)]
+    return StyleTarget(tf.add_n(terms))  # sum_k w_k A_k / M_k
 
 
 def content_loss(features: tf.Tensor, target: tf.Tensor, *, convention: str = "gatys") -> tf.Tensor:
@@ -152,9 +195,9 @@ def content_loss(features: tf.Tensor, target: tf.Tensor, *, convention: str = "g
         F, the generated image's activations.
     target : tensor of the same shape (or (H, W, C) broadcast over the batch)
         P, the content image's activations at the same layer.
-    convention : {"gatys", "sum", "mse", "coursera"}
-        Which normalisation (see Notes); the names of the tutorials using each are in
-        `nst.presets`.
+    convention : str
+        One of `CONTENT_CONVENTIONS`; its formula, factor d and sources are rows of
+        `nst.conventions.CONVENTIONS` (``python -m nst presets`` or lesson L4 print them).
 
     Returns
     -------
@@ -163,37 +206,25 @@ def content_loss(features: tf.Tensor, target: tf.Tensor, *, convention: str = "g
 
     Notes
     -----
-    With N = C channels and M = H * W positions of one image:
+    Gatys' content loss, with N = C channels and M = H * W positions of one image, times the
+    convention's factor d(N, M) (1 for ``"gatys"``, which is also ``tf.nn.l2_loss``):
 
-    .. math::
+    .. math:: L = d(N, M) \cdot L_c, \qquad L_c = \tfrac12 \sum_{k,i} (F_{ki} - P_{ki})^2 .
 
-        L_{gatys} = \tfrac12 \sum_{k,i} (F_{ki} - P_{ki})^2 \quad (= \texttt{tf.nn.l2\_loss}),
-        \qquad L_{sum} = 2 L_{gatys},
-
-        L_{mse} = \frac{1}{NM} \sum (F - P)^2 = \frac{2}{NM} L_{gatys}, \qquad
-        L_{coursera} = \frac{1}{4 NM} \sum (F - P)^2 = \frac{1}{2NM} L_{gatys}.
-
-    ``"gatys"`` is the paper's content loss (also TF's ``l2_loss``); ``"sum"`` is used by
-    CS231n and the Keras example, ``"mse"`` by the TF and PyTorch tutorials, anish, jcjohnson and
-    d2l, ``"coursera"`` by the deeplearning.ai course. Only ``"gatys"`` and ``"sum"`` do not
-    depend on the layer's size.
-
-    References
-    ----------
-    Gatys, Ecker, Bethge (2016), eq. 1. Lesson L4.
+    Gatys, Ecker, Bethge (2016), eq. 1; lesson L4.
 
     Examples
     --------
     >>> p = tf.constant([[[1.0, 5.0], [2.0, 7.0]], [[4.0, 2.0], [5.0, 3.0]]])
     >>> float(content_loss(tf.zeros_like(p), p))
     66.5
+    >>> float(content_loss(tf.zeros_like(p), p, convention="mse"))  # d = 2 / (N M) = 1 / 4
+    16.625
     """
-    if convention not in CONTENT_CONVENTIONS:
-        raise _unknown("content convention", convention, CONTENT_CONVENTIONS)
+    row = find("content", convention)
     x = _as_batch(features, "features")
     p = tf.cast(tf.convert_to_tensor(target), x.dtype)
-    if p.shape.rank == 3:
-        p = p[tf.newaxis]
+    p = p[tf.newaxis] if p.shape.rank == 3 else p
     if p.shape.rank != 4 or (
         p.shape.is_fully_defined()
         and x.shape.is_fully_defined()
@@ -204,20 +235,13 @@ def content_loss(features: tf.Tensor, target: tf.Tensor, *, convention: str = "g
             f"{tuple(x.shape)}; compute the target at the same layer from an image of the "
             "same size"
         )
-    squares = tf.reduce_sum(tf.square(x - p), axis=(1, 2, 3))  # (B,) sum (F - P)^2
-    if convention == "gatys":
-        per_image = 0.5 * squares
-    elif convention == "sum":
-        per_image = squares
-    else:
-        nm = _positions(x) * _channels(x)  # N M
-        per_image = squares / nm if convention == "mse" else squares / (4.0 * nm)
-    return tf.reduce_sum(per_image)
+    l_c = 0.5 * tf.reduce_sum(tf.square(x - p), axis=(1, 2, 3))  # (B,) 1/2 sum (F - P)^2
+    return tf.reduce_sum(row.factor(*_channels_positions(x), None) * l_c)  # d L_c
 
 
 def style_loss(
     features: tf.Tensor,
-    target_gram: tf.Tensor,
+    target: StyleTarget,
     *,
     convention: str = "gatys",
     image_positions: int | None = None,
@@ -228,16 +252,16 @@ def style_loss(
     ----------
     features : (B, H, W, C) or (H, W, C) tf.Tensor of float32 or float64
         F, the generated image's activations (N = C channels, M = H * W positions).
-    target_gram : (C, C) or (B, C, C) tf.Tensor
-        :math:`\hat A = A_s / M_s`, the style image's Gram **per position**, as returned by
-        `style_target` (a weighted sum of several such targets blends styles). The style image
-        may have any size. Do not pass a raw Gram.
+    target : StyleTarget
+        From `style_target` (``style_target(S)``), `StyleTarget.from_gram` or
+        `blend_style_targets`; its gram is (C, C), or (B, C, C) for one target per image. The
+        style image may have any size. A plain tensor raises TypeError.
     convention : str
-        One of `STYLE_CONVENTIONS`: ``"gatys"`` (default) or the name of the implementation
-        whose per-layer term to reproduce (see Notes).
+        One of `STYLE_CONVENTIONS`; its formula, factor c and sources are rows of
+        `nst.conventions.CONVENTIONS`.
     image_positions : int, optional
-        M_img = number of pixels of the generated **image** (not the layer). Required by
-        ``"keras-example"`` only, whose normaliser uses the input size for every layer.
+        M_img = number of pixels of the generated **image** (not the layer). Required by the
+        conventions whose factor uses it (``"keras-example"``).
 
     Returns
     -------
@@ -246,76 +270,58 @@ def style_loss(
 
     Notes
     -----
-    Gatys' per-layer term with raw Grams G = F^T F and A:
+    Gatys' per-layer term with raw Grams G = F^T F and A, times the convention's factor
+    c(N, M, M_img) (1 for ``"gatys"``):
 
-    .. math:: E = \frac{1}{4 N^2 M^2} \sum_{i,j} (G_{ij} - A_{ij})^2
+    .. math:: L = c \cdot E, \qquad
+              E = \frac{1}{4 N^2 M^2} \sum_{i,j} (G_{ij} - A_{ij})^2
               = \frac{1}{4 N^2} \sum_{i,j} (\hat G_{ij} - \hat A_{ij})^2,
               \qquad \hat G = G / M.
 
-    **Different sizes.** The target is taken per position and rescaled to the generated image,
-    :math:`A = M \hat A = A_s M / M_s`: a style image that tiles the generated image exactly has
-    the same :math:`\hat A` and gives zero loss. When the sizes agree, :math:`A = A_s`.
+    E is computed from the per-position Grams (numerically safer than raw Grams, and
+    algebraically identical). **Different sizes.** The target is rescaled to the generated
+    image, :math:`A = M \hat A = A_s M / M_s`: a style image that tiles the generated image
+    exactly gives zero loss; when the sizes agree, :math:`A = A_s`. Gatys et al. (2016), eqs. 3-4.
 
-    Every convention is computed from :math:`D = \hat G - \hat A` (numerically safer than raw
-    Grams; algebraically identical to the tutorial's own formula):
+    Examples
+    --------
+    Curriculum L6: E = 12689 / 256, with the style image of `gram_matrix`'s example.
 
-    =================================  ======================================  ===================
-    convention                         its own formula                         term / E
-    =================================  ======================================  ===================
-    gatys, coursera                    sum (G - A)^2 / (4 N^2 M^2)             1
-    tf-tutorial, gatys-notebook        mean over N^2 of (G/M - A/M)^2          4
-    cs231n, johnson                    sum (G/(NM) - A/(NM))^2                 4
-    pytorch-tutorial, anish,           mean over N^2 of (G/(NM) - A/(NM))^2    4 / N^2
-    jcjohnson, d2l
-    keras-example                      sum (G - A)^2 / (4 * 3^2 * M_img^2)     N^2 M^2/(9 M_img^2)
-    fastai-2018                        mean over N^2 of (1e6 (G - A)/(NM))^2   4e12 / N^2
-    =================================  ======================================  ===================
-
-    References
-    ----------
-    Gatys, Ecker, Bethge (2016), eqs. 3-4; curriculum section 4.1. Lessons L6, L10.
+    >>> f = tf.constant([[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]]])
+    >>> s = tf.constant([[[1.0, 5.0], [2.0, 7.0]], [[4.0, 2.0], [5.0, 3.0]]])
+    >>> float(style_loss(f, style_target(s)))
+    49.56640625
+    >>> float(style_loss(f, StyleTarget.from_gram(gram_matrix(s), positions=4)))
+    49.56640625
     """
-    if convention not in STYLE_CONVENTIONS:
-        raise _unknown("style convention", convention, STYLE_CONVENTIONS)
-    if convention == "keras-example" and image_positions is None:
+    if not isinstance(target, StyleTarget):
+        raise TypeError(
+            f"style_loss compares with a StyleTarget, got a {type(target).__name__}: pass "
+            "style_target(S) for the style image's features S, or StyleTarget.from_gram("
+            "gram_matrix(S), positions=H_s * W_s) for a raw Gram (compared as it is, a raw Gram "
+            "would make the loss M^2 times too large)"
+        )
+    row = find("style", convention)
+    if row.needs_image_positions and image_positions is None:
         raise ValueError(
-            "style convention 'keras-example' needs image_positions = height * width of the "
+            f"style convention {convention!r} needs image_positions = height * width of the "
             "generated image (its normaliser uses the input size at every layer)"
         )
     x = _as_batch(features, "features")
-    a_hat = tf.cast(tf.convert_to_tensor(target_gram), x.dtype)
+    a_hat = tf.cast(tf.convert_to_tensor(target.gram), x.dtype)
+    channels = x.shape[-1]
     if a_hat.shape.rank not in (2, 3) or (
-        a_hat.shape[-1] is not None
-        and x.shape[-1] is not None
-        and (a_hat.shape[-1] != x.shape[-1] or a_hat.shape[-2] != x.shape[-1])
+        channels is not None and any(d not in (None, channels) for d in a_hat.shape[-2:])
     ):
         raise ValueError(
             f"style target shape {tuple(a_hat.shape)} does not fit features with "
             f"{x.shape[-1]} channels; compute it with style_target() at the same layer"
         )
     g_hat = gram_matrix(x, normalization="hw")  # (B, N, N) = G / M
-    squares = tf.reduce_sum(tf.square(g_hat - a_hat), axis=(1, 2))  # (B,) sum D^2
-    n = _channels(x)
-    m = _positions(x)
-    if convention in ("gatys", "coursera"):
-        scale = 1.0 / (4.0 * n**2)  # M^2 of the raw Grams cancels 1 / M^2
-    elif convention in ("tf-tutorial", "gatys-notebook", "cs231n", "johnson"):
-        scale = 1.0 / n**2  # (/M, mean over N^2) or (/(NM), sum): both sum D^2 / N^2
-    elif convention in ("pytorch-tutorial", "anish", "jcjohnson", "d2l"):
-        scale = 1.0 / n**4  # (D / N)^2 averaged over N^2 entries
-    elif convention == "keras-example":
-        m_img = tf.cast(image_positions, x.dtype)
-        scale = m**2 / (36.0 * m_img**2)  # raw (G - A)^2 = M^2 D^2, over 4 * 9 * M_img^2
-    else:  # fastai-2018
-        scale = tf.constant(1e12, x.dtype) / n**4  # (1e6 D / N)^2 averaged over N^2
-    return tf.reduce_sum(scale * squares)
-
-
-def _differences(x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """Neighbour differences dy (B, H-1, W, C) and dx (B, H, W-1, C)."""
-    dy = x[:, 1:, :, :] - x[:, :-1, :, :]  # (B, H-1, W, C)
-    dx = x[:, :, 1:, :] - x[:, :, :-1, :]  # (B, H, W-1, C)
-    return dy, dx
+    n, m = _channels_positions(x)
+    e = tf.reduce_sum(tf.square(g_hat - a_hat), axis=(1, 2)) / (4.0 * n**2)  # (B,) Gatys' E
+    m_img = None if image_positions is None else tf.cast(image_positions, x.dtype)
+    return tf.reduce_sum(row.factor(n, m, m_img) * e)  # c E
 
 
 def _safe_power(s: tf.Tensor, exponent: float) -> tf.Tensor:
@@ -332,8 +338,7 @@ def tv_loss(image: tf.Tensor, *, kind: str = "l1", beta: float | None = None) ->
     Parameters
     ----------
     image : (B, H, W, C) or (H, W, C) tf.Tensor of float32 or float64
-        The image (in whatever pixel scale the caller uses: TV scales as s for L1 kinds and as
-        s^2 for L2 kinds when pixels are multiplied by s).
+        The image, in any pixel scale s: TV(s x) = s^p TV(x) with each kind's p in the table.
     kind : str
         One of `TV_KINDS` (see Notes).
     beta : float, optional
@@ -351,29 +356,12 @@ def tv_loss(image: tf.Tensor, *, kind: str = "l1", beta: float | None = None) ->
     channel; "crop" sums run over the (H-1) x (W-1) positions where both differences exist (the
     last row and column are never seen). Means divide by each difference array's own size.
 
-    .. math::
-
-        \mathrm{l1} &= \textstyle\sum |\Delta^x| + \sum |\Delta^y|
-            \quad (= \texttt{tf.image.total\_variation}, \text{ TF tutorial}) \\
-        \mathrm{l2} &= \textstyle\sum (\Delta^x)^2 + \sum (\Delta^y)^2 \quad (\text{CS231n}) \\
-        \mathrm{mean\text{-}l2} &= \mathrm{mean}\,(\Delta^y)^2 + \mathrm{mean}\,(\Delta^x)^2
-            \quad (\text{anishathalye/neural-style}) \\
-        \mathrm{mean\text{-}l1\text{-}half} &= \tfrac12 (\mathrm{mean}|\Delta^y|
-            + \mathrm{mean}|\Delta^x|) \quad (\text{d2l}) \\
-        \mathrm{crop\text{-}l2\text{-}half} &= \tfrac12 \textstyle\sum_{crop}
-            ((\Delta^x)^2 + (\Delta^y)^2) \quad (\text{jcjohnson/neural-style}) \\
-        \mathrm{keras} &= \textstyle\sum_{crop} ((\Delta^x)^2 + (\Delta^y)^2)^{1.25}
-            \quad (\text{keras-io example}) \\
-        \mathrm{isotropic} &= \textstyle\sum_{crop} ((\Delta^x)^2 + (\Delta^y)^2)^{\beta/2}
-            \quad (\text{Mahendran and Vedaldi 2015; } \beta = 1 \text{ is isotropic TV})
-
-    ``keras`` is ``isotropic`` with beta = 2.5 and ``crop-l2-half`` is half of it with beta = 2.
-    L1 and L2 kinds are not convertible by a constant. For beta < 2 the gradient at a zero
-    difference is taken as 0 (a subgradient) instead of infinity.
-
-    References
-    ----------
-    Mahendran & Vedaldi (2015); curriculum section 4.4. Lesson L8.
+    Each kind's formula and sources are rows of `nst.conventions.CONVENTIONS`, e.g.
+    :math:`\mathrm{l1} = \sum |\Delta^x| + \sum |\Delta^y|` (= ``tf.image.total_variation``) and
+    :math:`\mathrm{isotropic} = \sum_{crop} ((\Delta^x)^2 + (\Delta^y)^2)^{\beta/2}`
+    (Mahendran & Vedaldi 2015); ``keras`` is ``isotropic`` with beta = 2.5. L1 and L2 kinds are
+    not convertible by a constant. For beta < 2 the gradient at a zero difference is taken as 0
+    (a subgradient) instead of infinity. Curriculum section 4.4; lesson L8.
 
     Examples
     --------
@@ -383,12 +371,11 @@ def tv_loss(image: tf.Tensor, *, kind: str = "l1", beta: float | None = None) ->
     >>> float(tv_loss(x, kind="l1")), float(tv_loss(x, kind="l2"))
     (8.0, 16.0)
     """
-    if kind not in TV_KINDS:
-        raise _unknown("TV kind", kind, TV_KINDS)
-    if beta is not None and kind != "isotropic":
+    if find("tv", kind).name != "isotropic" and beta is not None:  # find: unknown kinds raise
         raise ValueError(f"beta is only used by TV kind 'isotropic', not {kind!r}; drop it")
     x = _as_batch(image, "image")
-    dy, dx = _differences(x)
+    dy = x[:, 1:, :, :] - x[:, :-1, :, :]  # (B, H-1, W, C)
+    dx = x[:, :, 1:, :] - x[:, :, :-1, :]  # (B, H, W-1, C)
     axes = (1, 2, 3)
     if kind == "l1":
         per_image = tf.reduce_sum(tf.abs(dx), axes) + tf.reduce_sum(tf.abs(dy), axes)
@@ -399,8 +386,7 @@ def tv_loss(image: tf.Tensor, *, kind: str = "l1", beta: float | None = None) ->
     elif kind == "mean-l1-half":
         per_image = 0.5 * (tf.reduce_mean(tf.abs(dy), axes) + tf.reduce_mean(tf.abs(dx), axes))
     else:
-        # Crop both to (B, H-1, W-1, C): positions where both differences exist.
-        s = tf.square(dy[:, :, :-1, :]) + tf.square(dx[:, :-1, :, :])  # dx^2 + dy^2
+        s = tf.square(dy[:, :, :-1, :]) + tf.square(dx[:, :-1, :, :])  # (B, H-1, W-1, C) crop
         if kind == "crop-l2-half":
             per_image = 0.5 * tf.reduce_sum(s, axes)
         elif kind == "keras":

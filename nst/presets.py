@@ -1,14 +1,16 @@
 r"""Named settings that reproduce each major implementation, and weight conversion between them.
 
 A `Preset` records what one published implementation does: layers and their weights, the loss
-weights, which formula each loss uses (a name from `nst.losses`), the optimiser, the
-initialisation, the image size and the pixel scale. `PRESETS` holds them by name and
-`get_preset` looks one up.
+weights, which formula each loss uses (a name from `nst.conventions`), the optimiser, the
+initialisation, the image size and the pixel scale. The values live in ``nst/presets.json`` (one
+block per preset, with its public source); `PRESETS` holds them by name and `get_preset` looks
+one up.
 
 Because every implementation normalises its losses differently, weights never carry over by
 themselves. `convention_factor` (style, c) and `content_factor` (content, d) give the exact
-ratio between a convention's term and Gatys' units (curriculum section 4.1), and
-`convert_weights` rescales a preset's weights into another convention (section 4.2):
+ratio between a convention's term and Gatys' units, read from the table
+`nst.conventions.CONVENTIONS` (curriculum section 4.1), and `convert_weights` rescales a
+preset's weights into another convention (section 4.2):
 
 .. math:: \lambda_l^{dst} = \lambda_l^{src} \frac{c_{src}(N_l, M_l)}{c_{dst}(N_l, M_l)}, \qquad
           \alpha^{dst} = \alpha^{src} \frac{d_{src}(N, M)}{d_{dst}(N, M)}.
@@ -22,37 +24,20 @@ Lesson L10.
 
 from __future__ import annotations
 
+import ast
+import json
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from importlib import resources
 
 from nst.choices import INIT_MODES, OPTIMIZERS, TAPS
-from nst.conventions import CONTENT_CONVENTIONS, STYLE_CONVENTIONS, TV_KINDS
+from nst.conventions import CONTENT_CONVENTIONS, STYLE_CONVENTIONS, TV_KINDS, find
+from vgg_mat import architecture
+from vgg_mat.architecture import POOLING_METHODS, VGG19_LAYER_NAMES
 
-# VGG-19's feature layers in MatConvNet's names (pre-ReLU conv*_*, post-ReLU relu*_*, pool*).
-_BLOCK_DEPTHS = (2, 2, 4, 4, 4)
-VGG19_FEATURE_LAYERS = tuple(
-    name
-    for block, depth in enumerate(_BLOCK_DEPTHS, start=1)
-    for name in (
-        *(f"{kind}{block}_{i}" for i in range(1, depth + 1) for kind in ("conv", "relu")),
-        f"pool{block}",
-    )
-)
-
-
-#: How a TV kind scales when pixels are multiplied by s: TV(s x) = s**p TV(x).
-_TV_SCALE_POWER = {
-    "l1": 1.0,
-    "l2": 2.0,
-    "mean-l2": 2.0,
-    "mean-l1-half": 1.0,
-    "crop-l2-half": 2.0,
-    "keras": 2.5,
-    "isotropic": 1.0,  # beta = 1, the only beta presets use
-}
-
-_GATYS_STYLE = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
-_FIFTHS = (0.2, 0.2, 0.2, 0.2, 0.2)
+#: VGG-19's feature layers in MatConvNet's names, conv1_1 ... pool5 (the layers a preset may use).
+VGG19_FEATURE_LAYERS = VGG19_LAYER_NAMES[: VGG19_LAYER_NAMES.index("pool5") + 1]
 
 
 @dataclass(frozen=True)
@@ -153,7 +138,7 @@ class Preset:
             (self.optimizer, OPTIMIZERS, "optimizer"),
             (self.init, INIT_MODES, "init"),
             (self.tap, TAPS, "tap"),
-            (self.pooling, ("max", "avg"), "pooling"),
+            (self.pooling, POOLING_METHODS, "pooling"),
         ):
             if value not in valid:
                 problems.append(f"{what} {value!r} is not one of {', '.join(valid)}")
@@ -195,63 +180,61 @@ class LossWeights:
     tv_pixel_scale: float = 1.0
 
 
-def convention_factor(name: str, N: int, M: int, M_img: int | None = None) -> float:
+def convention_factor(name: str, N, M, M_img=None):
     r"""c(N, M): a style convention's per-layer term divided by Gatys' E_l.
 
     Parameters
     ----------
     name : str
-        One of `nst.losses.STYLE_CONVENTIONS`.
-    N, M : int
+        One of `nst.conventions.STYLE_CONVENTIONS`.
+    N, M : int (or float, or tf.Tensor)
         Channels and positions (H * W) of the layer.
     M_img : int, optional
-        Pixels of the input image; needed by ``"keras-example"`` only.
+        Pixels of the input image; needed by the conventions whose factor uses it
+        (``"keras-example"``).
 
     Returns
     -------
-    c : float
+    c : float (a tf.Tensor for tensor inputs)
 
     Notes
     -----
     .. math:: c = \frac{\text{term}_X}{E_l}, \qquad E_l = \frac{1}{4 N^2 M^2} \sum (G - A)^2
 
-    1 for gatys and coursera; 4 for tf-tutorial, gatys-notebook, cs231n and johnson; 4 / N^2
-    for pytorch-tutorial, anish, jcjohnson and d2l; N^2 M^2 / (9 M_img^2) for keras-example;
-    4e12 / N^2 for fastai-2018 (curriculum 4.1).
+    Each convention's c is a row of `nst.conventions.CONVENTIONS` (curriculum 4.1).
+
+    Examples
+    --------
+    >>> convention_factor("tf-tutorial", 64, 4096), convention_factor("anish", 64, 4096)
+    (4.0, 0.0009765625)
     """
-    if name not in STYLE_CONVENTIONS:
-        raise ValueError(f"unknown style convention {name!r}; use one of: {STYLE_CONVENTIONS}")
-    if name in ("gatys", "coursera"):
-        return 1.0
-    if name in ("tf-tutorial", "gatys-notebook", "cs231n", "johnson"):
-        return 4.0
-    if name in ("pytorch-tutorial", "anish", "jcjohnson", "d2l"):
-        return 4.0 / N**2
-    if name == "keras-example":
-        if M_img is None:
-            raise ValueError("style convention 'keras-example' needs M_img (input pixels)")
-        return N**2 * M**2 / (9.0 * M_img**2)
-    return 4e12 / N**2  # fastai-2018
+    row = find("style", name)
+    if row.needs_image_positions and M_img is None:
+        raise ValueError(f"style convention {name!r} needs M_img (input pixels)")
+    return row.factor(N, M, M_img)
 
 
-def content_factor(name: str, N: int, M: int) -> float:
+def content_factor(name: str, N, M):
     r"""d(N, M): a content convention's term divided by Gatys' L_c = 1/2 sum (F - P)^2.
 
     Parameters
     ----------
     name : str
-        One of `nst.losses.CONTENT_CONVENTIONS`.
-    N, M : int
+        One of `nst.conventions.CONTENT_CONVENTIONS`.
+    N, M : int (or float, or tf.Tensor)
         Channels and positions (H * W) of the content layer.
 
     Returns
     -------
-    d : float
-        1 (gatys), 2 (sum), 2 / (N M) (mse), 1 / (2 N M) (coursera).
+    d : float (a tf.Tensor for tensor inputs)
+        The row's factor in `nst.conventions.CONVENTIONS`.
+
+    Examples
+    --------
+    >>> content_factor("mse", 2, 4), content_factor("coursera", 2, 4)
+    (0.25, 0.0625)
     """
-    if name not in CONTENT_CONVENTIONS:
-        raise ValueError(f"unknown content convention {name!r}; use one of: {CONTENT_CONVENTIONS}")
-    return {"gatys": 1.0, "sum": 2.0, "mse": 2.0 / (N * M), "coursera": 1.0 / (2.0 * N * M)}[name]
+    return find("content", name).factor(N, M, None)
 
 
 def get_preset(name: str) -> Preset:
@@ -322,29 +305,22 @@ def convert_weights(
               \alpha_l^{dst} = \alpha_l^{src} \, d_{src} / d_{dst}, \qquad
               \gamma^{dst} = \gamma^{src} (s_{src} / s_{dst})^p
 
-    where s is the TV pixel scale and TV(s x) = s^p TV(x) for the (shared) TV kind (p = 1 for
-    l1, mean-l1-half and isotropic with its default beta = 1; 2 for the squared kinds; 2.5 for
-    keras). TV kinds
-    that differ (L1 against L2, cropped against full) are not related by a constant, so a
-    non-zero TV weight is converted only between equal kinds; anything else raises ValueError.
+    where s is the TV pixel scale and TV(s x) = s^p TV(x) for the (shared) TV kind (p is the
+    kind's ``scale_power`` in `nst.conventions.CONVENTIONS`). TV kinds that differ (L1 against
+    L2, cropped against full) are not related by a constant, so a non-zero TV weight is
+    converted only between equal kinds; anything else raises ValueError.
     """
-    a = _as_weights(src)
-    b = _as_weights(dst)
+    a, b = _as_weights(src), _as_weights(dst)
     m_img = None if image_size is None else image_size[0] * image_size[1]
-    content = {}
+    content, style = {}, {}
     for layer, alpha in a.content.items():
         n, m = _shape_of(shapes, layer)
-        ratio = content_factor(a.content_convention, n, m) / content_factor(
-            b.content_convention, n, m
-        )
-        content[layer] = alpha * ratio
-    style = {}
+        d = [content_factor(w.content_convention, n, m) for w in (a, b)]
+        content[layer] = alpha * (d[0] / d[1])  # alpha d_src / d_dst
     for layer, lam in a.style.items():
         n, m = _shape_of(shapes, layer)
-        ratio = convention_factor(a.style_convention, n, m, m_img) / convention_factor(
-            b.style_convention, n, m, m_img
-        )
-        style[layer] = lam * ratio
+        c = [convention_factor(w.style_convention, n, m, m_img) for w in (a, b)]
+        style[layer] = lam * (c[0] / c[1])  # lambda c_src / c_dst
     if a.tv == 0:
         tv = 0.0
     elif a.tv_kind != b.tv_kind:
@@ -354,7 +330,8 @@ def convert_weights(
             f"(e.g. dataclasses.replace(dst, tv_kind={a.tv_kind!r}))"
         )
     else:
-        tv = a.tv * (a.tv_pixel_scale / b.tv_pixel_scale) ** _TV_SCALE_POWER[a.tv_kind]
+        power = find("tv", a.tv_kind).scale_power  # TV(s x) = s^p TV(x)
+        tv = a.tv * (a.tv_pixel_scale / b.tv_pixel_scale) ** power
     return LossWeights(
         content=content,
         style=style,
@@ -381,341 +358,43 @@ def to_gatys_units(
     return convert_weights(a, gatys, shapes, image_size=image_size)
 
 
-_NORMALISED_TV_SCALE = 1.0 / (255.0 * 0.226)  # x_norm ~ (x / 255 - mean) / std, std ~ 0.226
+_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+              ast.Div: operator.truediv}  # fmt: skip
 
-PRESETS: dict[str, Preset] = {
-    p.name: p
-    for p in (
-        Preset(
-            name="gatys",
-            title="Gatys, Ecker & Bethge (2015, CVPR 2016), the paper",
-            source="arXiv:1508.06576; CVPR 2016 'Image Style Transfer Using Convolutional "
-            "Neural Networks'",
-            content_layers=("relu4_2",),
-            content_layer_weights=(1.0,),
-            style_layers=_GATYS_STYLE,
-            style_layer_weights=_FIFTHS,
-            content_weight=1e-3,
-            style_weight=1.0,
-            tv_weight=0.0,
-            content_convention="gatys",
-            style_convention="gatys",
-            tv_kind="l1",
-            tap="post-relu",
-            pooling="avg",
-            optimizer="lbfgs",
-            learning_rate=None,
-            iterations=1000,
-            init="noise",
-            init_noise=1.0,
-            image_size=512,
-            pixel_range=(0.0, 255.0),
-            tv_pixel_scale=1.0,
-            caffe_scale=True,
-            notes="alpha/beta = 1e-3 (the paper shows 1e-3 to 1e-4) on the *normalised* VGG-19 "
-            "(filters rescaled so mean activations are 1), so on the raw MatConvNet network the "
-            "balance differs (L11). 'conv4_2' in the paper is a Caffe blob overwritten by its "
-            "ReLU, i.e. relu4_2. Average pooling as the paper recommends. The paper gives no "
-            "iteration count or noise scale: 1000 L-BFGS iterations and white noise of std 1 "
-            "(0-255 scale) are our choices. No TV term.",
-        ),
-        Preset(
-            name="tf-tutorial",
-            title="TensorFlow tutorial 'Neural style transfer'",
-            source="https://www.tensorflow.org/tutorials/generative/style_transfer "
-            "(tensorflow/docs site/en/tutorials/generative/style_transfer.ipynb)",
-            content_layers=("relu5_2",),
-            content_layer_weights=(1.0,),
-            style_layers=_GATYS_STYLE,
-            style_layer_weights=_FIFTHS,
-            content_weight=1e4,
-            style_weight=1e-2,
-            tv_weight=30.0,
-            content_convention="mse",
-            style_convention="tf-tutorial",
-            tv_kind="l1",
-            tap="post-relu",
-            pooling="max",
-            optimizer="adam",
-            learning_rate=0.02,
-            adam_betas=(0.99, 0.999),
-            adam_epsilon=0.1,
-            iterations=1000,
-            init="content",
-            image_size=512,
-            pixel_range=(0.0, 1.0),
-            tv_pixel_scale=1.0 / 255.0,
-            caffe_scale=True,
-            notes="Keras block5_conv2 / block1..5_conv1 include the ReLU, hence relu5_2 / "
-            "relu*_1. style_weight / 5 layers and content_weight / 1 layer, as the tutorial "
-            "divides by the layer counts. 10 epochs x 100 steps; the image lives in [0, 1] and "
-            "is clipped there after each step, then multiplied by 255 and Caffe-preprocessed, "
-            "so activations are Caffe-scale; TV = tf.image.total_variation on the [0, 1] image.",
-        ),
-        Preset(
-            name="coursera",
-            title="deeplearning.ai 'Art Generation with Neural Style Transfer' (TF2 version)",
-            source="Coursera Deep Learning Specialization, course 4 week 4 assignment "
-            "(Art_Generation_with_Neural_Style_Transfer.ipynb)",
-            content_layers=("relu5_4",),
-            content_layer_weights=(1.0,),
-            style_layers=_GATYS_STYLE,
-            style_layer_weights=_FIFTHS,
-            content_weight=10.0,
-            style_weight=40.0,
-            tv_weight=0.0,
-            content_convention="coursera",
-            style_convention="coursera",
-            tv_kind="l1",
-            tap="post-relu",
-            pooling="max",
-            optimizer="adam",
-            learning_rate=0.01,
-            adam_epsilon=1e-7,
-            iterations=2500,
-            init="content+noise",
-            init_noise=0.25 * 255.0,
-            image_size=400,
-            pixel_range=(0.0, 1.0),
-            tv_pixel_scale=1.0 / 255.0,
-            caffe_scale=False,
-            notes="J_content = 1/(4 nH nW nC) sum (a_C - a_G)^2 at block5_conv4 (= relu5_4); "
-            "J_style_layer = 1/(4 nC^2 (nH nW)^2) sum (G_S - G_G)^2 with raw Grams, layers "
-            "block1..5_conv1 with 0.2 each; J = 10 J_content + 40 J_style. Adam lr 0.01 "
-            "(Keras defaults otherwise), about 2500 epochs, 400x400 images, init = content + "
-            "uniform noise in (-0.25, 0.25) on [0, 1] (= +-63.75 here), clipped to [0, 1]. The "
-            "[0, 1] image goes into VGG-19 without Caffe preprocessing, so its activations are "
-            "far smaller than ours and alpha/beta do not transfer 1:1. No TV term.",
-        ),
-        Preset(
-            name="cs231n",
-            title="Stanford CS231n assignment 3, StyleTransfer (TensorFlow)",
-            source="cs231n.github.io assignment 3, StyleTransfer-TensorFlow.ipynb, first "
-            "example (composition_vii.jpg on tubingen.jpg)",
-            content_layers=("relu3_1",),
-            content_layer_weights=(1.0,),
-            style_layers=("relu2_1", "relu3_1", "relu3_2", "relu4_1"),
-            style_layer_weights=(20000.0, 500.0, 12.0, 1.0),
-            content_weight=5e-2,
-            style_weight=1.0,
-            tv_weight=5e-2,
-            content_convention="sum",
-            style_convention="cs231n",
-            tv_kind="l2",
-            tap="post-relu",
-            pooling="max",
-            optimizer="adam",
-            learning_rate=3.0,
-            lr_schedule="3.0, then 0.1 from iteration 180",
-            iterations=200,
-            init="content",
-            image_size=192,
-            pixel_range=(0.0, 1.0),
-            tv_pixel_scale=_NORMALISED_TV_SCALE,
-            caffe_scale=False,
-            clip=None,
-            notes="The original uses SqueezeNet 1.1 (content features[3], style features[1, 4, "
-            "6, 7]); the VGG-19 layers here are OUR mapping by spatial resolution "
-            "(1/2 -> relu2_1, 1/4 -> relu3_1/relu3_2, 1/8 -> relu4_1), not the assignment's. "
-            "Gram / (H W C), style = sum of squared Gram differences, content = w_c sum (F-P)^2, "
-            "TV = w_t (sum dx^2 + sum dy^2) on the ImageNet-normalised image. Pixels clipped to "
-            "[-1.5, 1.5] in normalised units until iteration 190. Style image resized to 512.",
-        ),
-        Preset(
-            name="matconvnet-blog",
-            title="The MatConvNet-blog version in the seed notes",
-            source="the project's seed notes (a blog post using imagenet-vgg-verydeep-19.mat)",
-            content_layers=("relu4_1",),
-            content_layer_weights=(1.0,),
-            style_layers=_GATYS_STYLE,
-            style_layer_weights=_FIFTHS,
-            content_weight=7.0,
-            style_weight=400.0,
-            tv_weight=0.0,
-            content_convention="gatys",
-            style_convention="gatys",
-            tv_kind="l1",
-            tap="post-relu",
-            pooling="max",
-            optimizer="adam",
-            learning_rate=10.0,
-            iterations=1000,
-            init="noise",
-            init_noise=1.0,
-            image_size=None,
-            pixel_range=(0.0, 255.0),
-            tv_pixel_scale=1.0,
-            caffe_scale=True,
-            notes="Content relu4_1, style relu1_1..relu5_1, weights content 7 / style 400, Adam "
-            "lr 10, 1000 iterations, random init, as the seed notes state. ASSUMPTION: the "
-            "notes do not pin the normalisation; we read them as raw Grams with Gatys' "
-            "1/(4 N^2 M^2) style term and Gatys' 1/2 sum content term, equal layer weights 1/5, "
-            "and white-noise init of std 1 (0-255 scale).",
-        ),
-        Preset(
-            name="anish",
-            title="anishathalye/neural-style defaults",
-            source="https://github.com/anishathalye/neural-style (neural_style.py, stylize.py)",
-            content_layers=("relu4_2", "relu5_2"),
-            content_layer_weights=(1.0, 0.0),
-            style_layers=_GATYS_STYLE,
-            style_layer_weights=_FIFTHS,
-            content_weight=5.0,
-            style_weight=500.0,
-            tv_weight=100.0,
-            content_convention="mse",
-            style_convention="anish",
-            tv_kind="mean-l2",
-            tap="post-relu",
-            pooling="max",
-            optimizer="adam",
-            learning_rate=10.0,
-            adam_epsilon=1e-8,
-            iterations=1000,
-            init="noise",
-            init_noise=0.256,
-            image_size=None,
-            pixel_range=(0.0, 255.0),
-            tv_pixel_scale=1.0,
-            caffe_scale=True,
-            clip=None,
-            notes="CONTENT_WEIGHT 5e0 with content_weight_blend 1 (relu4_2 * 1 + relu5_2 * 0), "
-            "STYLE_WEIGHT 5e2 with layer weights normalised to sum 1 (exp 1: 0.2 each), "
-            "TV_WEIGHT 1e2 (mean dy^2 + mean dx^2), Adam lr 1e1, betas (0.9, 0.999), eps 1e-8, "
-            "1000 iterations, max pooling, same MatConvNet file as ours. Default init is "
-            "normal noise of std 0.256 on the mean-subtracted 0-255 scale (nearly the mean "
-            "colour). Output clipped only when saved.",
-        ),
-        Preset(
-            name="jcjohnson",
-            title="jcjohnson/neural-style defaults",
-            source="https://github.com/jcjohnson/neural-style (neural_style.lua)",
-            content_layers=("relu4_2",),
-            content_layer_weights=(1.0,),
-            style_layers=_GATYS_STYLE,
-            style_layer_weights=(1.0, 1.0, 1.0, 1.0, 1.0),
-            content_weight=5.0,
-            style_weight=100.0,
-            tv_weight=1e-3,
-            content_convention="mse",
-            style_convention="jcjohnson",
-            tv_kind="crop-l2-half",
-            tap="post-relu",
-            pooling="max",
-            optimizer="lbfgs",
-            learning_rate=None,
-            iterations=1000,
-            init="noise",
-            init_noise=0.001,
-            image_size=512,
-            pixel_range=(0.0, 255.0),
-            tv_pixel_scale=1.0,
-            caffe_scale=True,
-            clip=None,
-            notes="-content_weight 5, -style_weight 100 on every style layer (no average), "
-            "-tv_weight 1e-3 (its TVLoss backward is the gradient of 1/2 sum over the crop of "
-            "dx^2 + dy^2), L-BFGS 1000 iterations (Adam option lr 1e1), -init random = "
-            "randn * 0.001, image_size 512, Caffe VGG-19 with BGR 0-255 minus mean.",
-        ),
-        Preset(
-            name="pytorch-tutorial",
-            title="PyTorch tutorial 'Neural Transfer Using PyTorch'",
-            source="https://pytorch.org/tutorials/advanced/neural_style_tutorial.html "
-            "(pytorch/tutorials advanced_source/neural_style_tutorial.py)",
-            content_layers=("conv2_2",),
-            content_layer_weights=(1.0,),
-            style_layers=("conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1"),
-            style_layer_weights=(1.0, 1.0, 1.0, 1.0, 1.0),
-            content_weight=1.0,
-            style_weight=1e6,
-            tv_weight=0.0,
-            content_convention="mse",
-            style_convention="pytorch-tutorial",
-            tv_kind="l1",
-            tap="pre-relu",
-            pooling="max",
-            optimizer="lbfgs",
-            learning_rate=None,
-            iterations=300,
-            init="content",
-            image_size=512,
-            pixel_range=(0.0, 1.0),
-            tv_pixel_scale=_NORMALISED_TV_SCALE,
-            caffe_scale=False,
-            notes="content conv_4 = conv2_2, style conv_1..conv_5 = conv1_1, conv1_2, conv2_1, "
-            "conv2_2, conv3_1, all pre-ReLU (the tutorial replaces in-place ReLUs to keep them "
-            "so). Gram / (a b c d), MSE; style_weight 1e6 on the sum of the five layer losses, "
-            "content_weight 1; torch.optim.LBFGS, 300 steps, input = content clone, clamped to "
-            "[0, 1]; 512 px on GPU (128 on CPU). torchvision VGG-19 on ImageNet-normalised "
-            "[0, 1] input: not Caffe-scale. No TV term.",
-        ),
-        Preset(
-            name="keras-example",
-            title="Keras example 'Neural style transfer'",
-            source="https://keras.io/examples/generative/neural_style_transfer/ "
-            "(keras-team/keras-io examples/generative/neural_style_transfer.py)",
-            content_layers=("relu5_2",),
-            content_layer_weights=(1.0,),
-            style_layers=_GATYS_STYLE,
-            style_layer_weights=_FIFTHS,
-            content_weight=2.5e-8,
-            style_weight=1e-6,
-            tv_weight=1e-6,
-            content_convention="sum",
-            style_convention="keras-example",
-            tv_kind="keras",
-            tap="post-relu",
-            pooling="max",
-            optimizer="sgd",
-            learning_rate=100.0,
-            lr_schedule="ExponentialDecay(100.0, decay_steps=100, decay_rate=0.96)",
-            iterations=4000,
-            init="content",
-            image_size=400,
-            pixel_range=(0.0, 255.0),
-            tv_pixel_scale=1.0,
-            caffe_scale=True,
-            clip=None,
-            notes="block5_conv2 / block1..5_conv1 (ReLU included). style = sum (S - C)^2 / "
-            "(4 * 3^2 * (nrows * ncols)^2) with raw Grams and channels = 3 hard-coded, times "
-            "style_weight / 5; content = sum (F - P)^2 times 2.5e-8; TV = sum over the "
-            "(H-1)x(W-1) crop of (dy^2 + dx^2)^1.25 times 1e-6. SGD with exponential decay "
-            "from lr 100, 4000 iterations, 400 rows (width in proportion), init = content, "
-            "Caffe preprocessing (activations on our scale).",
-        ),
-        Preset(
-            name="d2l",
-            title="Dive into Deep Learning, 'Neural Style Transfer'",
-            source="https://d2l.ai/chapter_computer-vision/neural-style.html "
-            "(d2l-ai/d2l-en chapter_computer-vision/neural-style.md)",
-            content_layers=("conv4_4",),
-            content_layer_weights=(1.0,),
-            style_layers=("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"),
-            style_layer_weights=(1.0, 1.0, 1.0, 1.0, 1.0),
-            content_weight=1.0,
-            style_weight=1e4,
-            tv_weight=10.0,
-            content_convention="mse",
-            style_convention="d2l",
-            tv_kind="mean-l1-half",
-            tap="pre-relu",
-            pooling="max",
-            optimizer="adam",
-            learning_rate=0.3,
-            lr_schedule="StepLR: x0.8 every 50 epochs",
-            iterations=500,
-            init="content",
-            image_size=450,
-            pixel_range=(0.0, 1.0),
-            tv_pixel_scale=_NORMALISED_TV_SCALE,
-            caffe_scale=False,
-            clip=None,
-            notes="content layer 25 = conv4_4, style layers 0, 5, 10, 19, 28 = conv*_1 of "
-            "torchvision's vgg19.features, read pre-ReLU (the MXNet original; in the PyTorch "
-            "version torchvision's in-place ReLU may overwrite the stored outputs). Gram / "
-            "(c h w), MSE; weights content 1, style 1e4 per layer, TV 10 on "
-            "1/2 (mean |dy| + mean |dx|) of the normalised image; Adam lr 0.3 decayed x0.8 "
-            "every 50 epochs, 500 epochs, 300x450 image, init = content.",
-        ),
-    )
-}
+
+def _number(text: str) -> float:
+    """Evaluate arithmetic on numbers, e.g. ``"1/(255*0.226)"``, as Python would (no names)."""
+
+    def value(node: ast.AST) -> float:
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return node.value
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+            return _OPERATORS[type(node.op)](value(node.left), value(node.right))
+        raise ValueError(f"presets.json: {text!r} is not arithmetic on numbers")
+
+    return float(value(ast.parse(text, mode="eval").body))
+
+
+def _field_value(name: str, value):
+    """One JSON value as the `Preset` field `name` holds it (tuples, floats, joined notes)."""
+    if name == "notes":
+        return " ".join(value)
+    if isinstance(value, str) and name.endswith("_layers"):
+        return getattr(architecture, value)  # e.g. "DEFAULT_STYLE_LAYERS"
+    if isinstance(value, str) and name in ("tv_pixel_scale", "init_noise"):
+        return _number(value)
+    return tuple(value) if isinstance(value, list) else value
+
+
+def load_presets(text: str | None = None) -> dict[str, Preset]:
+    """The presets of ``nst/presets.json`` (or of the JSON `text`), by name, in file order."""
+    if text is None:
+        text = resources.files("nst").joinpath("presets.json").read_text(encoding="utf-8")
+    presets = {}
+    for entry in json.loads(text)["presets"]:  # an unknown field is a TypeError of Preset
+        preset = Preset(**{k: _field_value(k, v) for k, v in entry.items()})
+        presets[preset.name] = preset
+    return presets
+
+
+PRESETS: dict[str, Preset] = load_presets()

@@ -34,7 +34,7 @@ from IPython.display import display
 
 import nst
 import vgg_mat
-from nst import losses
+from nst import conventions, losses
 from nst.images import resize_image
 from nst.plots import plot_feature_maps, plot_losses, stamp_synthetic
 from vgg_mat import VGG
@@ -77,16 +77,15 @@ assert P[:, :, 0].tolist() == [[1, 2], [4, 5]] and P[:, :, 1].tolist() == [[5, 7
 # $$ L_c(F, P) = \tfrac12 \sum_{k,i} (F_{ki} - P_{ki})^2 , \qquad
 #    \frac{\partial L_c}{\partial F_{ki}} = F_{ki} - P_{ki} .$$
 #
-# The tutorials use the same squared distance with other constants, and with $N$ channels and
-# $M$ positions these conventions are:
-#
-# | convention | formula | relation to $L_c$ | used by |
-# |---|---|---|---|
-# | `gatys` | $\frac12 \sum (F-P)^2$ | $1$ | the paper, `tf.nn.l2_loss` |
-# | `sum` | $\sum (F-P)^2$ | $2$ | CS231n, Keras example |
-# | `mse` | $\frac{1}{NM} \sum (F-P)^2$ | $\frac{2}{NM}$ | TF and PyTorch tutorials, anish, d2l |
-# | `coursera` | $\frac{1}{4NM} \sum (F-P)^2$ | $\frac{1}{2NM}$ | deeplearning.ai |
-#
+# The tutorials use the same squared distance with other constants. With $N$ channels and $M$
+# positions, each convention is $d(N, M) \cdot L_c$; the library keeps them in one table,
+# `nst.conventions.CONVENTIONS` (formula, factor $d$ = term / $L_c$, sources), printed here from
+# the table itself:
+
+# %%
+print("\n".join(conventions.table_lines("content")))
+
+# %% [markdown]
 # Only `gatys` and `sum` do not depend on the layer's size, which matters as soon as several
 # layers are added up (Lesson 10). Work the toy example by hand first: against $F = 0$,
 # $\sum P^2 = 1 + 25 + 4 + 49 + 16 + 4 + 25 + 9 = 133$, so $L_c = 66.5$ and the MSE is

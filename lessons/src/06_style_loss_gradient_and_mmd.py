@@ -36,9 +36,11 @@ rng = np.random.default_rng(0)
 # $$E_l = \frac{1}{4 N^2 M^2} \sum_{i,j} (G_{ij} - A_{ij})^2, \qquad
 #   L_\text{style} = \sum_l w_l E_l .$$
 #
-# `nst.style_loss` computes it from the style image's Gram *per position*, $\hat A = A_s / M_s$
-# (`nst.losses.style_target`), so that a style image of any size can be used; when the two images
-# have the same size this is exactly the formula above. Here is the library's real code:
+# `nst.style_loss` computes it from the style image's Gram *per position*, $\hat A = A_s / M_s$,
+# wrapped in a `StyleTarget` (`nst.losses.style_target`), so that a style image of any size can be
+# used; when the two images have the same size this is exactly the formula above. A plain Gram
+# tensor is refused (compared as it is, a raw Gram would make the loss $M^2$ times too large).
+# Here is the library's real code:
 
 # %%
 print(inspect.getsource(losses.style_target))
@@ -80,6 +82,13 @@ print(f"sum (G - A)^2 = {sum_sq:.0f}   E (naive) = {e_naive}   E (library) = {e_
 assert sum_sq == 12689  # integers: exact
 assert e_naive == 49.56640625  # 12689 / 256 is exact in binary floating point
 assert relative_error(e_lib, e_naive) < 1e-12  # float64 library vs loops
+# the raw Gram A itself, said to be a Gram over M_s = 4 positions, gives the same E
+from_gram = losses.StyleTarget.from_gram(losses.gram_matrix(S), positions=4)
+assert float(nst.style_loss(X, from_gram)) == e_lib
+try:  # ... and the natural call with a plain Gram tensor is refused, saying what to pass
+    nst.style_loss(X, losses.gram_matrix(S))
+except TypeError as error:
+    print("TypeError:", error)
 
 # %% [markdown]
 # ### The same example under every tutorial's convention

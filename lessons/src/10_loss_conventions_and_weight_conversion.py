@@ -25,7 +25,7 @@ import tensorflow as tf
 
 import nst
 import vgg_mat
-from nst import losses, presets
+from nst import conventions, losses, presets
 from nst.gradcheck import relative_error
 from vgg_mat import geometry
 
@@ -45,15 +45,18 @@ np.set_printoptions(precision=6, suppress=True)
 # $$c_X(N, M) = \frac{\text{X's style term}}{E_l}, \qquad d_X(N, M) = \frac{\text{X's content
 # term}}{L_c}.$$
 #
-# | Implementation | Gram | reduction | $c(N,M)$ | content | $d$ |
-# |---|---|---|---|---|---|
-# | Gatys paper, deeplearning.ai | raw | $\Sigma/(4N^2M^2)$ | 1 | $\frac12\Sigma$ | 1 |
-# | TF tutorial, Gatys' notebook | $/M$ | mean over $N^2$ | 4 | MSE | $2/(NM)$ |
-# | CS231n, Johnson et al. | $/(NM)$ | sum | 4 | sum | 2 |
-# | PyTorch tutorial, anish, jcjohnson, d2l | $/(NM)$ | mean over $N^2$ | $4/N^2$ | MSE | $2/(NM)$ |
-# | Keras example | raw | $\Sigma/(4\cdot 3^2 M_{img}^2)$ | $N^2M^2/(9M_{img}^2)$ | sum | 2 |
-# | fast.ai 2018 | $/(NM)\times10^6$ | mean over $N^2$ | $4\cdot10^{12}/N^2$ | MSE | $2/(NM)$ |
-#
+# The library keeps every convention in **one table**, `nst.conventions.CONVENTIONS`: a row per
+# convention with its formula, its factor ($d$ for content, $c$ for style, as a function of $N$,
+# $M$ and, for Keras, $M_{img}$ the input's pixels) and its sources. The tables below are printed
+# from it (not typed), so they cannot drift from what the code computes. Note the content side:
+# an MSE content loss has $d = 2/(NM)$, and deeplearning.ai's $\frac{1}{4NM}\sum(F-P)^2$ has
+# $d = 1/(2NM)$, both depending on the layer's size.
+
+# %%
+for term in ("content", "style"):
+    print("\n".join(conventions.table_lines(term)), end="\n\n")
+
+# %% [markdown]
 # `nst.presets.convention_factor` and `content_factor` return $c$ and $d$:
 
 # %%

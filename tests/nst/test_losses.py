@@ -16,6 +16,8 @@ from nst.losses import (
     CONTENT_CONVENTIONS,
     STYLE_CONVENTIONS,
     TV_KINDS,
+    StyleTarget,
+    blend_style_targets,
     content_loss,
     gram_matrix,
     style_loss,
@@ -283,7 +285,9 @@ def test_style_loss_batch_and_blend():
     rng = np.random.default_rng(6)
     x = rng.normal(size=(2, 3, 4, 5))
     s1, s2 = rng.normal(size=(2, 6, 6, 5))
-    blend = 0.3 * style_target(s1) + 0.7 * style_target(s2)  # blended target, (5, 5)
+    blend = blend_style_targets([style_target(s1), style_target(s2)], [0.3, 0.7])  # (5, 5)
+    expected = 0.3 * style_target(s1).gram + 0.7 * style_target(s2).gram
+    np.testing.assert_allclose(blend.gram.numpy(), expected.numpy(), rtol=1e-15)
     per_image = [float(style_loss(x[b], blend)) for b in range(2)]
     np.testing.assert_allclose(float(style_loss(x, blend)), sum(per_image), rtol=1e-12)
     batch_targets = style_target(np.stack([s1, s2]))  # (2, 5, 5): one target per image
@@ -342,7 +346,43 @@ def test_style_loss_errors():
     with pytest.raises(ValueError, match="image_positions"):
         style_loss(GEN, target, convention="keras-example")
     with pytest.raises(ValueError, match="style_target"):
-        style_loss(GEN, np.eye(3))
+        style_loss(GEN, StyleTarget(np.eye(3)))
+
+
+def test_style_loss_refuses_a_plain_gram_and_says_what_to_pass():
+    # the call a reader of Gatys writes: a raw Gram would silently be M^2 times too large
+    for plain in (gram_matrix(SEED), _numpy_gram(SEED), style_target(SEED).gram):
+        with pytest.raises(TypeError, match=r"style_target\(S\).*StyleTarget\.from_gram\("):
+            style_loss(GEN, plain)
+    with pytest.raises(TypeError, match="StyleTarget"):
+        blend_style_targets([gram_matrix(SEED)], [1.0])
+    with pytest.raises(ValueError, match="one weight per target"):
+        blend_style_targets([style_target(SEED)], [0.5, 0.5])
+
+
+def test_style_target_and_from_gram_give_gatys_e_by_hand():
+    # same-size images: E = sum (G - A)^2 / (4 N^2 M^2) with raw Grams, written out in numpy
+    rng = np.random.default_rng(11)
+    x = rng.uniform(0, 3, size=(5, 6, 7))  # N = 7, M = 30
+    s = rng.uniform(0, 3, size=(5, 6, 7))
+    g, a = _numpy_gram(x), _numpy_gram(s)
+    by_hand = np.sum((g - a) ** 2) / (4 * 7**2 * 30**2)
+    np.testing.assert_allclose(float(style_loss(x, style_target(s))), by_hand, rtol=1e-12)
+    from_gram = StyleTarget.from_gram(gram_matrix(s), positions=5 * 6)
+    np.testing.assert_allclose(float(style_loss(x, from_gram)), by_hand, rtol=1e-12)
+    from_numpy = StyleTarget.from_gram(a, positions=30)  # a numpy Gram works the same
+    np.testing.assert_allclose(float(style_loss(x, from_numpy)), by_hand, rtol=1e-12)
+
+
+def test_style_target_passes_through_tf_function():
+    target = style_target(SEED)
+
+    @tf.function
+    def loss(t):
+        assert isinstance(t, StyleTarget)  # rebuilt as a StyleTarget while tracing
+        return style_loss(GEN, t)
+
+    assert float(loss(target)) == 12689 / 256
 
 
 # --- gradients of every convention and kind against central differences ------------------------

@@ -282,3 +282,54 @@ def test_conversion_errors():
         to_gatys_units("keras-example", shapes)
     # a zero TV weight converts to any kind
     assert convert_weights("pytorch-tutorial", "anish", shapes).tv == 0.0
+
+
+def test_conventions_table_factors_by_hand():
+    # each factor is term / (Gatys' form) on a worked example: N = 4, M = 6 (content: L_c = 76,
+    # sum (X - P)^2 = 152; style: E = 5102 / 2304), numbers computed by hand, not by the table
+    from nst.conventions import CONVENTIONS, find
+
+    n, m = 4, 6
+    l_c, sq = 76.0, 152.0
+    by_hand_content = {"gatys": l_c, "sum": sq, "mse": sq / 24, "coursera": sq / 96}
+    for name, term in by_hand_content.items():
+        assert content_factor(name, n, m) == pytest.approx(term / l_c, rel=1e-15)
+    # deeplearning.ai's content cost is sum / (4 N M): d = 1 / (2 N M) = 1 / 48, not 1;
+    # an MSE content loss has d = 2 / (N M) = 1 / 12
+    assert content_factor("coursera", n, m) == 1 / 48 and content_factor("mse", n, m) == 1 / 12
+    e = 5102 / 2304
+    by_hand_style = {"tf-tutorial": 5102 / 36 / 16, "pytorch-tutorial": 5102 / 576 / 16}
+    for name, term in by_hand_style.items():
+        assert convention_factor(name, n, m) == pytest.approx(term / e, rel=1e-14)
+    for row in CONVENTIONS:  # every row is complete
+        assert row.formula and row.sources and find(row.term, row.name) is row
+        assert (row.scale_power is None) == (row.term != "tv")
+        assert (row.factor is None) == (row.term == "tv") == (row.factor_text == "")
+
+
+def test_convention_factors_work_on_tensors():
+    import tensorflow as tf
+
+    n, m, m_img = (tf.constant(v, tf.float64) for v in (64.0, 96.0 * 128, 4 * 96.0 * 128))
+    for name in STYLE_CONVENTIONS:
+        got = convention_factor(name, n, m, M_img=m_img)
+        expected = convention_factor(name, 64, 96 * 128, M_img=4 * 96 * 128)
+        np.testing.assert_allclose(float(got), expected, rtol=1e-14)
+    for name in CONTENT_CONVENTIONS:
+        np.testing.assert_allclose(float(content_factor(name, n, m)), content_factor(name, 64, m))
+
+
+def test_presets_file_values_are_exact():
+    from nst.presets import load_presets
+    from vgg_mat.architecture import DEFAULT_STYLE_LAYERS
+
+    assert load_presets() == PRESETS
+    assert get_preset("tf-tutorial").tv_pixel_scale == 1.0 / 255.0
+    assert get_preset("d2l").tv_pixel_scale == 1.0 / (255.0 * 0.226)
+    assert get_preset("coursera").init_noise == 0.25 * 255.0
+    assert get_preset("anish").style_layers == DEFAULT_STYLE_LAYERS
+    for preset in PRESETS.values():  # tuples, as the dataclass declares them
+        assert isinstance(preset.style_layers, tuple) and isinstance(preset.pixel_range, tuple)
+        assert "seed notes" not in preset.source + preset.title
+    with pytest.raises(ValueError, match="not arithmetic"):
+        load_presets('{"presets": [{"name": "x", "tv_pixel_scale": "__import__(1)"}]}')
