@@ -7,7 +7,6 @@ coarse-to-fine on top of it) take the same inputs and refuse bad ones with the s
 - `style_list`        one style (path or array) or several -> a list;
 - `load_mask`         a style mask (path or (H, W) array) -> float32 in [0, 1], resized;
 - `deepest_layer`     the deepest VGG-19 layer a config's loss uses;
-- `network`           a `vgg_mat.VGG` from a VGG, a VGGWeights or a .mat path;
 - `check_layers_fit`  every layer is in the file and reachable at an image size;
 - `initial_image`     where the optimisation starts (an init mode, a path or an array).
 
@@ -32,7 +31,6 @@ __all__ = [
     "deepest_layer",
     "initial_image",
     "load_mask",
-    "network",
     "style_list",
 ]
 
@@ -146,34 +144,6 @@ def deepest_layer(config) -> str | None:
     if not used or not all(name in VGG19_LAYER_NAMES for name in used):
         return None
     return max(used, key=VGG19_LAYER_NAMES.index)
-
-
-def network(weights: Any, pooling: str, up_to: str | None = None):
-    """A `vgg_mat.VGG` from a VGG, a VGGWeights or a path to a .mat file.
-
-    Loading from a path keeps only the layers through `up_to` (the deepest one the run uses):
-    the rest of the file (fc6-fc8, 86 % of VGG-19) is released as it is read. A VGG with
-    another pooling is rebuilt on the same weights.
-    """
-    from vgg_mat.matfile import load  # TensorFlow is imported here, not with the module
-    from vgg_mat.network import VGG
-    from vgg_mat.weights import VGGWeights
-
-    if isinstance(weights, VGG):
-        return weights if weights.pooling == pooling else VGG(weights.weights, pooling=pooling)
-    if isinstance(weights, (str, os.PathLike)):
-        if not Path(weights).is_file():
-            raise ValueError(
-                f"weights: no file at {str(weights)!r}; give the path of "
-                "imagenet-vgg-verydeep-19.mat (`vgg-mat download` fetches it) or a VGGWeights"
-            )
-        weights = load(weights, up_to=up_to)
-    if not isinstance(weights, VGGWeights):
-        raise ValueError(
-            f"weights must be a vgg_mat.VGGWeights, a vgg_mat.VGG or the path of a .mat file, "
-            f"got {type(weights).__name__}"
-        )
-    return VGG(weights, pooling=pooling)
 
 
 def check_layers_fit(

@@ -16,13 +16,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from vgg_mat.architecture import VGG19_LAYER_NAMES
+
 __all__ = ["style_layer_weights"]
 
 
 def _depth(name: str) -> int:
     """Position of `name` in VGG-19's layer order (unknown names last, in their given order)."""
-    from vgg_mat.network import VGG19_LAYER_NAMES
-
     names = list(VGG19_LAYER_NAMES)
     return names.index(name) if name in names else len(names)
 

@@ -44,12 +44,12 @@ from nst.inputs import (
     deepest_layer,
     initial_image,
     load_mask,
-    network,
     style_list,
 )
 from nst.objective import Objective, image_to_variable, variable_to_image
 from nst.optimizers import adam_update, lbfgsb_iterations
 from vgg_mat.architecture import VGG19_LAYER_NAMES
+from vgg_mat.network import build_network
 
 __all__ = ["Step", "StylizeConfig", "StylizeError", "initial_image", "stylize"]
 
@@ -220,7 +220,7 @@ def stylize(
     if not isinstance(config.init, str) or config.init not in INIT_MODES:
         as_image(config.init, "init")  # check a path or array now, before any work
 
-    net = network(weights, config.pooling, up_to=deepest_layer(config))
+    net = build_network(weights, pooling=config.pooling, up_to=deepest_layer(config))
     if config.size is not None:
         content_image = resize_image(content_image, config.size, copy=False)
     longer = max(content_image.shape[:2])

@@ -37,10 +37,11 @@ from nst.choices import INIT_MODES
 from nst.color import luminance, luminance_transfer, match_color_histogram, match_luminance
 from nst.config import StylizeConfig, resolve_config
 from nst.images import resize_image
-from nst.inputs import as_image, check_layers_fit, deepest_layer, network, style_list
+from nst.inputs import as_image, check_layers_fit, deepest_layer, style_list
 from nst.multiscale import ScaleStep, balance_weights, schedule
 from nst.optimize import Step, StylizeError
 from vgg_mat.architecture import VGG19_LAYER_NAMES
+from vgg_mat.network import build_network
 
 __all__ = ["stylize_coarse_to_fine", "stylize_with_options"]
 
@@ -191,7 +192,7 @@ def _coarse_to_fine(content, style, weights, config, scales, scale_iterations, m
     content = as_image(content, "content")
     h, w = content.shape[:2]
     sizes, iterations = schedule(config, h, w, scales, scale_iterations, min_size)
-    net = network(weights, config.pooling, up_to=deepest_layer(config))
+    net = build_network(weights, pooling=config.pooling, up_to=deepest_layer(config))
     for size in sizes:
         check_layers_fit(net, config, size, "the stage", hint="start the scales higher")
     first = _stage(content, style, net, config, sizes, 0, iterations, None)

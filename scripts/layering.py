@@ -2,12 +2,15 @@
 
 docs/architecture.md has one table, between ``<!-- modules: begin -->`` and
 ``<!-- modules: end -->``, with a row per module of `vgg_mat/` and `nst/`: its path, its layer
-(``core``, ``extras``, ``tools``; package ``__init__`` files are ``package``), what it owns and its
+(``foundation``, ``core``, ``extras``, ``tools``; the two packages' ``__init__`` files are
+``package``), what it owns and its
 line count. This script (and `tests/test_layering.py`, which imports it) checks that
 
-- every module is in the table once, with its current line count, and the core total is right;
+- every module is in the table once, with its current line count, and the totals of the core
+  and of the foundation (sentences "The core is N lines", "The foundation is N lines") are right;
 - no module is over `MAX_LINES` lines;
-- a module imports only modules of its own layer or a lower one (core < extras < tools),
+- a module imports only modules of its own layer or a lower one
+  (foundation < core < extras < tools),
   counting imports inside functions; a package ``__init__`` may re-export any of its modules;
 - no import cycle among the modules (again counting imports inside functions);
 - no module imports a private name (``_x``) from another module of ours, or reads one as an
@@ -31,10 +34,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "architecture.md"
 PACKAGES = ("vgg_mat", "nst")
-LAYERS = ("core", "extras", "tools")  # low to high; "package" (__init__ files) stands apart
+LAYERS = ("foundation", "core", "extras", "tools")  # low to high; "package" stands apart
 MAX_LINES = 400
 _BEGIN, _END = "<!-- modules: begin -->", "<!-- modules: end -->"
-_TOTAL = re.compile(r"(The core is )([\d,]+)( lines)")
+_TOTAL = {layer: re.compile(rf"(The {layer} is )([\d,]+)( lines)") for layer in ("core", "foundation")}
 
 
 @dataclass(frozen=True)
@@ -198,12 +201,14 @@ def problems(doc: Path = DOC) -> list[str]:
     modules = {n: g - set(PACKAGES) for n, g in graph.items() if n not in PACKAGES}
     for component in _cycles(modules):
         out.append("import cycle: " + " -> ".join(component))
-    core = sum(count_lines(r.path) for r in rows if r.layer == "core" and r.path in files)
-    total = _TOTAL.search(doc.read_text(encoding="utf-8"))
-    if total is None:
-        out.append(f"{doc.name}: no sentence 'The core is N lines'")
-    elif int(total[2].replace(",", "")) != core:
-        out.append(f"{doc.name}: says the core is {total[2]} lines, it is {core:,}")
+    text = doc.read_text(encoding="utf-8")
+    for layer, pattern in _TOTAL.items():
+        lines = sum(count_lines(r.path) for r in rows if r.layer == layer and r.path in files)
+        total = pattern.search(text)
+        if total is None:
+            out.append(f"{doc.name}: no sentence 'The {layer} is N lines'")
+        elif int(total[2].replace(",", "")) != lines:
+            out.append(f"{doc.name}: says the {layer} is {total[2]} lines, it is {lines:,}")
     return out
 
 
@@ -213,17 +218,19 @@ def write_counts(doc: Path = DOC) -> None:
     head, rest = text.split(_BEGIN, 1)
     table, tail = rest.split(_END, 1)
     lines = []
-    core = 0
+    totals = dict.fromkeys(_TOTAL, 0)
     for line in table.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         path = cells[0].strip("`") if cells and cells[0].startswith("`") else None
         if len(cells) == 4 and path and (ROOT / path).exists():
             n = count_lines(path)
-            core += n if cells[1] == "core" else 0
+            if cells[1] in totals:
+                totals[cells[1]] += n
             line = f"| {cells[0]} | {cells[1]} | {cells[2]} | {n:,} |"
         lines.append(line)
     text = head + _BEGIN + "\n".join(lines) + _END + tail
-    text = _TOTAL.sub(lambda m: f"{m[1]}{core:,}{m[3]}", text)
+    for layer, pattern in _TOTAL.items():
+        text = pattern.sub(lambda m, n=totals[layer]: f"{m[1]}{n:,}{m[3]}", text)
     doc.write_text(text, encoding="utf-8")
 
 

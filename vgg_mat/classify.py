@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vgg_mat.architecture import IMAGE_SIZE
+from vgg_mat.matfields import transpose_kernels_hw
 from vgg_mat.weights import VGGWeights
 
 if TYPE_CHECKING:  # TensorFlow is imported inside the functions that run the network, so
@@ -41,8 +42,6 @@ def with_kernel_layout(weights: VGGWeights, transpose_hw: bool | None) -> VGGWei
     VGGWeights
         `weights` itself, or a copy with ``W'[i, j] = W[j, i]`` for every conv kernel.
     """
-    from vgg_mat.network import transpose_kernels_hw
-
     if transpose_hw is None or bool(transpose_hw) == weights.transposed_hw:
         return weights
     return transpose_kernels_hw(weights)

@@ -10,13 +10,13 @@ read the layers and the metadata (`read_metadata`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from vgg_mat.integrity import ADVICE
-from vgg_mat.weights import MatFileError
+from vgg_mat.weights import MatFileError, VGGWeights
 
 __all__ = [
     "FileMetadata",
@@ -189,3 +189,32 @@ def to_hwio(kernel: np.ndarray, *, transpose_hw: bool = False) -> np.ndarray:
     # 575 MB here. `tf.constant` copies a layer's kernel into TensorFlow's layout only when
     # the layer first runs, so layers never used (fc6-fc8 in style transfer) never are.
     return np.asarray(kernel, dtype=np.float32)
+
+
+def transpose_kernels_hw(weights: VGGWeights) -> VGGWeights:
+    """Return a copy of `weights` with every conv kernel's two spatial axes swapped.
+
+    Parameters
+    ----------
+    weights : VGGWeights
+        Kernels ``(KH, KW, C_in, C_out)``.
+
+    Returns
+    -------
+    VGGWeights
+        Kernels ``W'[i, j, c, k] = W[j, i, c, k]`` (the popular ``np.transpose(W, (1, 0, 2, 3))``
+        convention), biases, pads and strides unchanged, ``transposed_hw`` flipped.
+
+    Notes
+    -----
+    With ``T`` the swap of an image's height and width axes, the network built from the result
+    computes ``net_T(x) = T(net(T(x)))`` exactly, for any VGG-style file whose pads and strides
+    are the same along both axes.
+    """
+    layers = tuple(
+        replace(layer, kernel=np.ascontiguousarray(layer.kernel.transpose(1, 0, 2, 3)))
+        if layer.kind == "conv"
+        else layer
+        for layer in weights.layers
+    )
+    return replace(weights, layers=layers, transposed_hw=not weights.transposed_hw)

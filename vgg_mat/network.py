@@ -39,12 +39,17 @@ window sum by the number of real cells in the window.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
 from vgg_mat.architecture import POOLING_METHODS, conv_output_size, same_padding
+from vgg_mat.matfields import transpose_kernels_hw
+from vgg_mat.matfile import load
 from vgg_mat.names import VGG19_LAYER_NAMES, keras_alias, resolve_layer
 from vgg_mat.weights import Layer, VGGWeights
 
@@ -52,41 +57,11 @@ __all__ = [
     "POOLING_METHODS",
     "VGG",
     "VGG19_LAYER_NAMES",
+    "build_network",
     "keras_alias",
     "resolve_layer",
     "transpose_kernels_hw",
 ]
-
-
-def transpose_kernels_hw(weights: VGGWeights) -> VGGWeights:
-    """Return a copy of `weights` with every conv kernel's two spatial axes swapped.
-
-    Parameters
-    ----------
-    weights : VGGWeights
-        Kernels ``(KH, KW, C_in, C_out)``.
-
-    Returns
-    -------
-    VGGWeights
-        Kernels ``W'[i, j, c, k] = W[j, i, c, k]`` (the popular ``np.transpose(W, (1, 0, 2, 3))``
-        convention), biases, pads and strides unchanged, ``transposed_hw`` flipped.
-
-    Notes
-    -----
-    With ``T`` the swap of an image's height and width axes, the network built from the result
-    computes ``net_T(x) = T(net(T(x)))`` exactly, for any VGG-style file whose pads and strides
-    are the same along both axes.
-    """
-    from dataclasses import replace
-
-    layers = tuple(
-        replace(layer, kernel=np.ascontiguousarray(layer.kernel.transpose(1, 0, 2, 3)))
-        if layer.kind == "conv"
-        else layer
-        for layer in weights.layers
-    )
-    return replace(weights, layers=layers, transposed_hw=not weights.transposed_hw)
 
 
 def _tf_padding_for(n: int, k: int, s: int, pad_before: int, pad_after: int) -> str | None:
@@ -378,3 +353,32 @@ class VGG:
                     f"(the deepest it reaches is {list(shapes)[-1] if shapes else 'none'}); "
                     "use a larger image or a shallower layer"
                 )
+
+
+def build_network(weights: Any, *, pooling: str = "max", up_to: str | None = None) -> VGG:
+    """A `VGG` from a VGG, a `VGGWeights` or the path of a .mat file.
+
+    Loading from a path keeps only the layers through `up_to` (the deepest one a run uses):
+    the rest of the file (fc6-fc8, 86 % of VGG-19) is released as it is read. A VGG with
+    another pooling is rebuilt on the same weights.
+
+    Raises
+    ------
+    ValueError
+        For a path with no file, or anything that is neither weights nor a path.
+    """
+    if isinstance(weights, VGG):
+        return weights if weights.pooling == pooling else VGG(weights.weights, pooling=pooling)
+    if isinstance(weights, (str, os.PathLike)):
+        if not Path(weights).is_file():
+            raise ValueError(
+                f"weights: no file at {str(weights)!r}; give the path of "
+                "imagenet-vgg-verydeep-19.mat (`vgg-mat download` fetches it) or a VGGWeights"
+            )
+        weights = load(weights, up_to=up_to)
+    if not isinstance(weights, VGGWeights):
+        raise ValueError(
+            f"weights must be a vgg_mat.VGGWeights, a vgg_mat.VGG or the path of a .mat file, "
+            f"got {type(weights).__name__}"
+        )
+    return VGG(weights, pooling=pooling)

@@ -433,17 +433,17 @@ def test_exports():
 def test_stylize_from_a_path_loads_only_the_layers_it_uses(
     synthetic_2016_path, content32, style32, monkeypatch
 ):
-    import vgg_mat.matfile
+    import vgg_mat.network  # build_network reads a path with vgg_mat.matfile.load
 
     loaded = []
-    real_load = vgg_mat.matfile.load
+    real_load = vgg_mat.network.load
 
     def spy(path, **kwargs):
         weights = real_load(path, **kwargs)
         loaded.append(weights.names[-1])
         return weights
 
-    monkeypatch.setattr(vgg_mat.matfile, "load", spy)
+    monkeypatch.setattr(vgg_mat.network, "load", spy)
     steps = list(
         stylize(
             content32, style32, weights=synthetic_2016_path, iterations=1,
