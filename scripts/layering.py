@@ -37,7 +37,9 @@ PACKAGES = ("vgg_mat", "nst")
 LAYERS = ("foundation", "core", "extras", "tools")  # low to high; "package" stands apart
 MAX_LINES = 400
 _BEGIN, _END = "<!-- modules: begin -->", "<!-- modules: end -->"
-_TOTAL = {layer: re.compile(rf"(The {layer} is )([\d,]+)( lines)") for layer in ("core", "foundation")}
+_TOTAL = {
+    layer: re.compile(rf"(The {layer} is )([\d,]+)( lines)") for layer in ("core", "foundation")
+}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ can fail (each rule on a small made-up violation).
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
@@ -83,3 +84,17 @@ def test_the_table_check_fails_on_a_broken_table(tmp_path, edit, expected):
     doc = tmp_path / "architecture.md"
     doc.write_text(f"{head}<!-- modules: begin -->{broken}\n<!-- modules: end -->{tail}")
     assert any(expected in line for line in layering.problems(doc))
+
+
+def test_the_foundation_imports_no_tensorflow():
+    """docs/architecture.md says the foundation has no TensorFlow: importing it all proves it."""
+    modules = [
+        layering.module_name(r.path) for r in layering.read_table() if r.layer == "foundation"
+    ]
+    assert len(modules) >= 5
+    code = (
+        f"import sys\nfor m in {modules!r}:\n    __import__(m)\nprint('tensorflow' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "False", f"a foundation module imports TensorFlow: {modules}"
