@@ -27,7 +27,6 @@ from collections.abc import Sequence
 import tensorflow as tf
 
 from nst.choices import LOSS_TERMS
-from nst.guided import guided_style_loss, masks_by_layer, region_weights
 from nst.layer_weights import style_layer_weights
 from nst.losses import blend_style_targets, content_loss, style_loss, style_target, tv_loss
 from vgg_mat.preprocessing import preprocess
@@ -87,12 +86,6 @@ class Objective:
         The content image on the 0-255 scale (its size is the output size).
     styles : sequence of (1, H_k, W_k, 3) float32 arrays or tensors
         Style images on the 0-255 scale, any sizes.
-    style_masks : sequence of ((H, W) array or None), optional
-        One mask per style image at the content's size (None = the whole image). Given, each
-        style has its own target and its term is taken on guided Grams (`nst.guided`):
-        ``style/l`` = beta w_l sum_k omega_k E(G_k,l, A_k,l), omega from
-        `nst.guided.region_weights` (the blend weights times the masks' areas).
-
     Attributes
     ----------
     keys : tuple of str
@@ -101,8 +94,7 @@ class Objective:
     content_targets : dict of str to (1, H_l, W_l, C_l) tf.Tensor
         P_l.
     style_targets : dict of str to nst.losses.StyleTarget
-        The blended per-position Grams :math:`\hat A_l` (with `style_masks`: a list of each
-        style image's own target per layer).
+        The blended per-position Grams :math:`\hat A_l` (`combine_style_targets`).
 
     Notes
     -----
@@ -111,10 +103,12 @@ class Objective:
     content + style + tv. Terms with a zero weight are not computed (reported as 0).
 
     `values` and `value_and_grad` are compiled per instance (``tf.function``); their source,
-    below, is the loss as written.
+    below, is the loss as written. `combine_style_targets` and `style_term` are the two places
+    a variant changes (`nst.masks.MaskedObjective` keeps each style's own target and takes the
+    style term on guided Grams).
     """
 
-    def __init__(self, net, config, *, content, styles: Sequence, style_masks=None):
+    def __init__(self, net, config, *, content, styles: Sequence):
         self.net = net
         self.config = config
         self.content_layers = dict(config.content_layers)
@@ -128,12 +122,8 @@ class Objective:
         self.shape = tuple(content.shape)  # (1, H, W, 3)
         styles = tuple(tf.convert_to_tensor(s, tf.float32) for s in styles)
         blend = (config.style_blend or (1.0,) * len(styles))[: len(styles)]
-        blend = tuple(float(b / sum(blend)) for b in blend)  # b_k, summing to 1
-        self._masks = None  # guided Grams: (omega_k, [{layer: (H_l, W_l) mask} or None])
-        if style_masks is not None:
-            omega = region_weights(style_masks, blend)
-            self._masks = (omega, masks_by_layer(net, style_masks, list(self.style_layers)))
-        self.content_targets, self.style_targets = self._targets(content, styles, blend)
+        self.blend = tuple(float(b / sum(blend)) for b in blend)  # b_k, summing to 1
+        self.content_targets, self.style_targets = self._targets(content, styles)
 
         # compiled per instance, from fresh closures (TF's retracing detector keys on the Python
         # function, so compiling the methods themselves warns when a program builds several)
@@ -149,12 +139,11 @@ class Objective:
 
     # targets, once ---------------------------------------------------------------------------
 
-    def _targets(self, content, styles, blend):
-        """P_l and the blended style targets, computed in one compiled call."""
+    def _targets(self, content, styles):
+        """P_l and the style targets, computed in one compiled call."""
         config = self.config
         content_layers = list(self.content_layers) if config.content_weight > 0 else []
         style_layers = list(self.style_layers) if config.style_weight > 0 else []
-        guided = self._masks is not None
 
         @tf.function(autograph=False)
         def targets(content, styles):
@@ -166,11 +155,13 @@ class Objective:
                 features = self.net(preprocess(style, self.net.weights), style_layers)
                 for name in style_layers:
                     own[name].append(style_target(features[name]))
-            if guided:  # each style keeps its own target
-                return p, own
-            return p, {name: blend_style_targets(own[name], blend) for name in own}
+            return p, self.combine_style_targets(own)
 
         return targets(content, styles)
+
+    def combine_style_targets(self, own: dict) -> dict:
+        r"""\hat A_l = sum_k b_k \hat A_{k,l}: one target per layer from each style's own."""
+        return {name: blend_style_targets(targets, self.blend) for name, targets in own.items()}
 
     # the loss -------------------------------------------------------------------------------
 
@@ -190,7 +181,7 @@ class Objective:
             for name, w in self.content_layers.items()
         ]  # fmt: skip
         style_terms = [
-            beta * w * self._style_term(name, features[name])
+            beta * w * self.style_term(name, features[name])
             if beta > 0 and w > 0 else zero
             for name, w in self.style_layers.items()
         ]  # fmt: skip
@@ -212,17 +203,12 @@ class Objective:
         gradient = tape.gradient(total, z, unconnected_gradients=tf.UnconnectedGradients.ZERO)
         return values, gradient
 
-    def _style_term(self, name: str, features) -> tf.Tensor:
-        """E(F_l, A_l) in the convention; with masks, the guided sum over the styles."""
-        convention = self.config.style_convention
+    def style_term(self, name: str, features) -> tf.Tensor:
+        """E(F_l, A_l) of layer `name` in the run's convention (before beta w_l)."""
         positions = self.shape[1] * self.shape[2]  # M_img, for the keras-example convention
-        if self._masks is None:
-            return style_loss(features, self.style_targets[name], convention=convention,
-                              image_positions=positions)  # fmt: skip
-        omega, masks = self._masks
-        layer_masks = [None if m is None else m[name] for m in masks]
-        return guided_style_loss(features, self.style_targets[name], layer_masks, omega,
-                                 convention=convention, image_positions=positions)  # fmt: skip
+        return style_loss(features, self.style_targets[name],
+                          convention=self.config.style_convention,
+                          image_positions=positions)  # fmt: skip
 
     def _needed(self, name: str) -> bool:
         c = self.config

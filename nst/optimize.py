@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,14 +36,12 @@ import tensorflow as tf
 
 from nst.choices import INIT_MODES
 from nst.config import StylizeConfig, resolve_config
-from nst.guided import region_weights
 from nst.images import resize_image
 from nst.inputs import (
     as_image,
     check_layers_fit,
     deepest_layer,
     initial_image,
-    load_mask,
     style_list,
 )
 from nst.objective import Objective, image_to_variable, variable_to_image
@@ -120,6 +118,7 @@ def stylize(
     *,
     weights: Any,
     config: StylizeConfig | None = None,
+    objective: Callable[..., Objective] = Objective,
     **overrides: Any,
 ) -> Iterator[Step]:
     r"""Stylise `content` with `style`: a generator of `Step` records, one per iteration.
@@ -137,6 +136,10 @@ def stylize(
         once): leave them unchanged until the run has started (the first ``next()``).
     weights : vgg_mat.VGGWeights, vgg_mat.VGG or path
         The network's weights (a path is read with `vgg_mat.load`).
+    objective : callable, optional
+        Builds the loss, ``objective(net, config, content=..., styles=...)``: `Objective`
+        (default), or a variant such as `nst.masks.MaskedObjective`, which
+        `nst.stylize_with_options` passes for a config with ``style_masks``.
     config : StylizeConfig, optional
         The settings; fields left at None come from the preset, else from
         `nst.config.DEFAULTS`.
@@ -198,10 +201,16 @@ def stylize(
     ...     print(step.iteration, step.losses["total"])  # doctest: +SKIP
     """
     config = resolve_config(config, layer_names=VGG19_LAYER_NAMES, **overrides)
-    if config.preserve_colors is not None or config.scales is not None:
+    masked = config.style_masks is not None and any(m is not None for m in config.style_masks)
+    if (
+        config.preserve_colors is not None
+        or config.scales is not None
+        or (masked and objective is Objective)
+    ):
         raise ValueError(
-            "nst.stylize is the single-scale loop; preserve_colors and scales compose on top of "
-            "it: call nst.stylize_with_options(content, style, weights=..., config=...)"
+            "nst.stylize is the single-scale loop; preserve_colors, scales and style_masks "
+            "compose on top of it: call nst.stylize_with_options(content, style, weights=..., "
+            "config=...)"
         )
     styles = style_list(style)
     uses_style = config.style_weight > 0 and any(w > 0 for w in config.style_layers.values())
@@ -226,7 +235,6 @@ def stylize(
     longer = max(content_image.shape[:2])
     style_side = max(1, round(longer * config.style_scale))  # style_scale x output's side
     style_images = [resize_image(s, style_side, copy=False) for s in style_images]
-    masks = _masks(config, len(styles), content_image.shape[:2]) if uses_style else None
     check_layers_fit(net, config, content_image.shape[:2], "the content image")
     if uses_style:
         for i, s in enumerate(style_images):
@@ -235,37 +243,14 @@ def stylize(
     init = initial_image(
         config.init, content_image, style_images, mean, noise=config.init_noise, seed=config.seed
     )
-    return _run(net, config, content_image, style_images if uses_style else [], init, masks)
+    return _run(net, config, content_image, style_images if uses_style else [], init, objective)
 
 
-def _masks(config: StylizeConfig, count: int, size: tuple[int, int]) -> list | None:
-    """The style masks at the content's size (None: no masks, or every mask is None)."""
-    if config.style_masks is None:
-        return None
-    if len(config.style_masks) != count:
-        raise ValueError(
-            f"style_masks has {len(config.style_masks)} mask(s) for {count} style image(s); "
-            "give one mask (or None) per style image"
-        )
-    masks = [
-        None if m is None else load_mask(m, size=size, argument=f"style_masks[{i}]")
-        for i, m in enumerate(config.style_masks)
-    ]
-    if all(m is None for m in masks):
-        return None
-    region_weights(masks, config.style_blend or [1.0] * count)  # ValueError if none applies
-    return masks
-
-
-def _run(net, config, content, styles, init, masks=None) -> Iterator[Step]:
+def _run(net, config, content, styles, init, make_objective) -> Iterator[Step]:
     """The generator behind `stylize` (all checks done)."""
     start = time.perf_counter()
-    objective = Objective(
-        net,
-        config,
-        content=content[np.newaxis],
-        styles=[s[np.newaxis] for s in styles],
-        style_masks=masks,
+    objective = make_objective(
+        net, config, content=content[np.newaxis], styles=[s[np.newaxis] for s in styles]
     )
     z0 = image_to_variable(init, config.pixel_range)[np.newaxis]  # (1, H, W, 3)
     shape = init.shape

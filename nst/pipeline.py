@@ -36,9 +36,11 @@ from nst import optimize  # optimize.stylize, looked up at each call (tests repl
 from nst.choices import INIT_MODES
 from nst.color import luminance, luminance_transfer, match_color_histogram, match_luminance
 from nst.config import StylizeConfig, resolve_config
-from nst.images import resize_image
+from nst.images import fit_longer_side, resize_image
 from nst.inputs import as_image, check_layers_fit, deepest_layer, style_list
+from nst.masks import MaskedObjective, check_style_masks
 from nst.multiscale import ScaleStep, balance_weights, schedule
+from nst.objective import Objective
 from nst.optimize import Step, StylizeError
 from vgg_mat.architecture import VGG19_LAYER_NAMES
 from vgg_mat.network import build_network
@@ -78,10 +80,16 @@ def stylize_with_options(
     """
     config = resolve_config(config, layer_names=VGG19_LAYER_NAMES, **overrides)
     mode = config.preserve_colors
-    if mode is None and config.scales is None:
-        return optimize.stylize(content, style, weights=weights, config=config)
     content_image = as_image(content, "content")
     styles = [as_image(s, f"style[{i}]") for i, s in enumerate(style_list(style))]
+    h, w = content_image.shape[:2]
+    size = (h, w) if config.size is None else fit_longer_side(h, w, config.size)
+    if check_style_masks(config, len(styles), size) is None:  # refused here, at once, if bad
+        config = replace(config, style_masks=None)  # no mask, or all None: the plain objective
+    objective = _objective(config)
+    if mode is None and config.scales is None:
+        return optimize.stylize(content_image, styles, weights=weights, config=config,
+                                objective=objective)  # fmt: skip
     init = config.init
     run_content = content_image
     if mode == "histogram":
@@ -97,7 +105,8 @@ def stylize_with_options(
             run_content, styles, weights, inner, config.scales, config.scale_iterations, min_size
         )
     else:
-        steps = optimize.stylize(run_content, styles, weights=weights, config=inner)
+        steps = optimize.stylize(run_content, styles, weights=weights, config=inner,
+                                 objective=objective)  # fmt: skip
     if mode != "luminance":
         return steps
     return _recolored(steps, content_image)
@@ -187,6 +196,11 @@ def stylize_coarse_to_fine(
     return _coarse_to_fine(content, style, weights, config, scales, scale_iterations, min_size)
 
 
+def _objective(config):
+    """`MaskedObjective` for a config with a style mask, else `Objective`."""
+    return Objective if config.style_masks is None else MaskedObjective
+
+
 def _coarse_to_fine(content, style, weights, config, scales, scale_iterations, min_size):
     """Check the plan against the network at once, then return the stages' generator."""
     content = as_image(content, "content")
@@ -209,7 +223,9 @@ def _stage(content, style, net, config, sizes, k, iterations, previous):
         # the stage's size that would live as long as the stage
         settings["init"] = previous
     settings.update(scales=None, scale_iterations=None)  # each stage is a single-scale run
-    return optimize.stylize(content, style, weights=net, config=replace(config, **settings))
+    stage = replace(config, **settings)
+    return optimize.stylize(content, style, weights=net, config=stage,
+                            objective=_objective(stage))  # fmt: skip
 
 
 def _stages(content, style, net, config, sizes, iterations, first):

@@ -119,8 +119,8 @@ def masks_figure(net, content, style_a, style_b, prefix, tag) -> None:
     yy, xx = np.mgrid[0:h, 0:w]
     left = (xx < w * (0.5 + 0.15 * np.sin(yy / h * 2 * np.pi))).astype(np.float32)  # wavy split
     result = _final(
-        nst.stylize(content, [style_a, style_b], weights=net, size=SIZE, iterations=ITERATIONS,
-                    style_masks=[left, 1.0 - left])
+        nst.stylize_with_options(content, [style_a, style_b], weights=net, size=SIZE,
+                                 iterations=ITERATIONS, style_masks=[left, 1.0 - left])
     )  # fmt: skip
     images = {
         "style A (white)": style_a,

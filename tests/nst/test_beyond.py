@@ -156,10 +156,10 @@ def test_an_all_zero_mask_equals_a_run_without_that_style(
 ):
     settings = {"init": "noise", "seed": 5}
     single = _last(content32, style32, tiny_weights, **settings)
-    masked = _last(
-        content32, [style32, style32b], tiny_weights, style_masks=[None, np.zeros((32, 32))],
-        **settings,
-    )  # fmt: skip
+    masked = list(
+        stylize_with_options(content32, [style32, style32b], weights=tiny_weights,
+                             style_masks=[None, np.zeros((32, 32))], **{**QUICK, **settings})
+    )[-1]  # fmt: skip
     np.testing.assert_array_equal(masked.image, single.image)
     assert masked.losses == single.losses
 
@@ -171,9 +171,9 @@ def test_complementary_masks_give_each_style_its_half(
     left[:, :16] = 1.0
     mask_path = save_image(tmp_path / "right.png", np.repeat(255 * (1 - left)[..., None], 3, -1))
     steps = list(
-        stylize(content32, [style32, style32b], weights=tiny_weights,
-                style_masks=[left, mask_path], style_layers=["relu1_1", "relu2_1"],
-                content_weight=0.0, init="noise", **{**QUICK, "iterations": 40})
+        stylize_with_options(content32, [style32, style32b], weights=tiny_weights,
+                             style_masks=[left, mask_path], style_layers=["relu1_1", "relu2_1"],
+                             content_weight=0.0, init="noise", **{**QUICK, "iterations": 40})
     )  # fmt: skip
     assert steps[-1].losses["style"] < 0.2 * steps[0].losses["style"]
     # each half's own Gram is nearer its own style's than the other style's
@@ -205,11 +205,17 @@ def test_masks_follow_the_stages_of_coarse_to_fine(tiny_weights, content32, styl
 def test_mask_errors(tiny_weights, content32, style32, style32b, tmp_path):
     two = [style32, style32b]
     with pytest.raises(ValueError, match=r"style_masks has 1 mask\(s\) for 2 style"):
-        stylize(content32, two, weights=tiny_weights, style_masks=[None])
+        stylize_with_options(content32, two, weights=tiny_weights, style_masks=[None])
     with pytest.raises(ValueError, match=r"style_masks\[1\]: no mask image"):
-        stylize(content32, two, weights=tiny_weights, style_masks=[None, tmp_path / "no.png"])
+        stylize_with_options(
+            content32, two, weights=tiny_weights, style_masks=[None, tmp_path / "no.png"]
+        )
     with pytest.raises(ValueError, match="no style applies"):
-        stylize(content32, two, weights=tiny_weights, style_masks=[np.zeros((32, 32))] * 2)
+        stylize_with_options(
+            content32, two, weights=tiny_weights, style_masks=[np.zeros((32, 32))] * 2
+        )
+    with pytest.raises(ValueError, match="call nst.stylize_with_options"):
+        stylize(content32, two, weights=tiny_weights, style_masks=[np.ones((32, 32)), None])
 
 
 # layers: several content layers, style layer weight exponent ----------------------------------
