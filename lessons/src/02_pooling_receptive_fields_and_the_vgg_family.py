@@ -382,8 +382,7 @@ for row, pooling in enumerate(("avg", "max")):
 fig.suptitle(
     "Input pixels with a non-zero gradient for the centre unit (|W|, constant image)", y=0.93
 )
-if weights.synthetic:
-    stamp_synthetic(fig)
+stamp_synthetic(fig, when=weights)
 plt.show()
 
 # %% [markdown]
@@ -440,8 +439,7 @@ axes[1].set_ylabel("share of the gradient mass")
 axes[1].legend(fontsize=8)
 axes[1].set_title("effective field: peaked, not flat")
 fig.tight_layout(rect=(0, 0, 1, 0.93))
-if weights.synthetic:
-    stamp_synthetic(fig)
+stamp_synthetic(fig, when=weights)
 plt.show()
 
 # %% [markdown]

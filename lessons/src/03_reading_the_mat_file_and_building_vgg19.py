@@ -304,8 +304,7 @@ for block, ax in enumerate(axes, start=1):
     ax.set_yticks([])
 fig.subplots_adjust(top=0.7)
 fig.suptitle("conv kernel values per block", y=0.86)
-if weights.synthetic:
-    stamp_synthetic(fig)
+stamp_synthetic(fig, when=weights)
 plt.show()
 
 # %% [markdown]
@@ -578,8 +577,7 @@ ax.set_xlim(-0.5, len(rows))
 ax.set_ylim(0, 1.45)
 ax.axis("off")
 ax.set_title("VGG-19 conv (blue) and pool (red) layers; bar height ~ log2(spatial size)")
-if weights.synthetic:
-    stamp_synthetic(fig)
+stamp_synthetic(fig, when=weights)
 plt.show()
 assert shapes["pool5"][:2] == (8, 8)
 

@@ -216,8 +216,7 @@ for ax in axes.ravel():
     ax.set_xticks([])
     ax.set_yticks([])
 fig.suptitle("feature maps: the first 8 channels at relu1_1 ... relu5_1", y=0.94)
-if weights.synthetic:
-    stamp_synthetic(fig)
+stamp_synthetic(fig, when=weights)
 plt.show()
 
 # %% [markdown]
@@ -308,8 +307,7 @@ for ax, image, title in zip(axes, images, titles, strict=True):
     ax.axis("off")
 fig.subplots_adjust(top=0.72, wspace=0.05)
 fig.suptitle("content reconstructions from noise, one layer each (Adam, 300 steps)", y=0.88)
-if weights.synthetic:
-    stamp_synthetic(fig)
+stamp_synthetic(fig, when=weights)
 plt.show()
 
 # %% [markdown]

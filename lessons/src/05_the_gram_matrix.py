@@ -225,8 +225,7 @@ for ax, g, title in (
 for ax in axes[:3]:
     ax.set_axis_off()
 fig.tight_layout(rect=(0, 0, 1, 0.9))  # room for the label at the top
-if weights.synthetic:
-    plots.stamp_synthetic(fig)
+plots.stamp_synthetic(fig, when=weights)
 plt.show()
 
 # %% [markdown]
@@ -278,8 +277,7 @@ ax.set_ylabel("eigenvalue / largest")
 ax.set_title("Eigen-spectra of G/M (non-zero part), 64 x 64 photo")
 ax.legend(fontsize=8)
 fig.tight_layout(rect=(0, 0, 1, 0.9))
-if weights.synthetic:
-    plots.stamp_synthetic(fig)
+plots.stamp_synthetic(fig, when=weights)
 plt.show()
 
 # %% [markdown]
@@ -333,8 +331,7 @@ ax.set_ylabel("σ / σ_max")
 ax.set_title("Blank grey image, conv1_1 + ReLU: Gram spectrum")
 ax.legend()
 fig.tight_layout(rect=(0, 0, 1, 0.9))
-if weights.synthetic:
-    plots.stamp_synthetic(fig)
+plots.stamp_synthetic(fig, when=weights)
 plt.show()
 
 # %% [markdown]

@@ -417,8 +417,7 @@ for ax in axes.ravel():
     ax.set_yticks([])
 fig.subplots_adjust(top=0.9, hspace=0.08, wspace=0.05)
 fig.suptitle("texture synthesis from growing layer sets (Adam, lr 5)", y=0.95)
-if weights.synthetic:
-    stamp_synthetic(fig)
+stamp_synthetic(fig, when=weights)
 plt.show()
 
 # %% [markdown]
@@ -442,8 +441,7 @@ ax.set_ylim(1e-4, 1.5)
 ax.set_xlim(0, 45)
 ax.legend(fontsize=8)
 fig.tight_layout(rect=(0, 0, 1, 0.92))
-if weights.synthetic:
-    stamp_synthetic(fig)
+stamp_synthetic(fig, when=weights)
 plt.show()
 
 # %% [markdown]

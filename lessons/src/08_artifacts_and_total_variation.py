@@ -331,8 +331,7 @@ for ax, (name, mag) in zip(axes, magnitudes.items(), strict=True):
     ax.set_title(f"Sobel magnitude: {name}\nmean {mag.mean():.0f}")
     ax.set_axis_off()
 fig.tight_layout(rect=(0, 0, 1, 0.9))
-if weights.synthetic:
-    plots.stamp_synthetic(fig)
+plots.stamp_synthetic(fig, when=weights)
 plt.show()
 assert magnitudes["no TV"].mean() > magnitudes["TV γ = 0.05 γ₀"].mean()
 
@@ -362,8 +361,7 @@ for ax in axes:
     ax.set_xlabel("spatial frequency (cycles / pixel)")
     ax.legend(fontsize=8)
 fig.tight_layout(rect=(0, 0, 1, 0.9))
-if weights.synthetic:
-    plots.stamp_synthetic(fig)
+plots.stamp_synthetic(fig, when=weights)
 plt.show()
 high = spectra["photo"][0] >= 0.25  # the upper half of the frequency range
 high_power = {name: float(p[high].sum()) for name, (_, p) in spectra.items()}

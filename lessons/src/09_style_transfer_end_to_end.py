@@ -351,8 +351,7 @@ ax.set_ylabel("total loss")
 ax.set_title("Same objective, same start, different optimisers")
 ax.legend(fontsize=8)
 fig.tight_layout(rect=(0, 0, 1, 0.93))
-if weights.synthetic:
-    plots.stamp_synthetic(fig)
+plots.stamp_synthetic(fig, when=weights)
 plt.show()
 
 # %% [markdown]

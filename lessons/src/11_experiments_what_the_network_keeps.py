@@ -225,8 +225,7 @@ ax.set_ylabel("mean activation per channel")
 ax.set_title("Mean post-ReLU activation per channel, before normalisation")
 ax.legend(loc="lower left", fontsize=8)
 fig.tight_layout(rect=(0, 0, 1, 0.92))
-if weights.synthetic:
-    plots.stamp_synthetic(fig)
+plots.stamp_synthetic(fig, when=weights)
 plt.show()
 
 # %% [markdown]
@@ -519,8 +518,7 @@ ax.set_ylabel("$E_l$ at the end / at the start")
 ax.set_title("Which style layers get matched, by layer-weight exponent")
 ax.legend()
 fig.tight_layout(rect=(0, 0, 1, 0.92))
-if weights.synthetic:
-    plots.stamp_synthetic(fig)
+plots.stamp_synthetic(fig, when=weights)
 plt.show()
 
 # %% [markdown]
