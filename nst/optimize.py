@@ -118,7 +118,7 @@ def stylize(
     *,
     weights: Any,
     config: StylizeConfig | None = None,
-    objective: Callable[..., Objective] = Objective,
+    objective: Callable[..., Objective] | None = None,
     **overrides: Any,
 ) -> Iterator[Step]:
     r"""Stylise `content` with `style`: a generator of `Step` records, one per iteration.
@@ -138,7 +138,7 @@ def stylize(
         The network's weights (a path is read with `vgg_mat.load`).
     objective : callable, optional
         Builds the loss, ``objective(net, config, content=..., styles=...)``: `Objective`
-        (default), or a variant such as `nst.masks.MaskedObjective`, which
+        (None, the default), or a variant such as `nst.masks.MaskedObjective`, which
         `nst.stylize_with_options` passes for a config with ``style_masks``.
     config : StylizeConfig, optional
         The settings; fields left at None come from the preset, else from
@@ -201,12 +201,8 @@ def stylize(
     ...     print(step.iteration, step.losses["total"])  # doctest: +SKIP
     """
     config = resolve_config(config, layer_names=VGG19_LAYER_NAMES, **overrides)
-    masked = config.style_masks is not None and any(m is not None for m in config.style_masks)
-    if (
-        config.preserve_colors is not None
-        or config.scales is not None
-        or (masked and objective is Objective)
-    ):
+    masked = config.style_masks is not None and objective is None  # masks need MaskedObjective
+    if config.preserve_colors is not None or config.scales is not None or masked:
         raise ValueError(
             "nst.stylize is the single-scale loop; preserve_colors, scales and style_masks "
             "compose on top of it: call nst.stylize_with_options(content, style, weights=..., "
@@ -243,7 +239,8 @@ def stylize(
     init = initial_image(
         config.init, content_image, style_images, mean, noise=config.init_noise, seed=config.seed
     )
-    return _run(net, config, content_image, style_images if uses_style else [], init, objective)
+    make = Objective if objective is None else objective  # looked up now (tests replace it)
+    return _run(net, config, content_image, style_images if uses_style else [], init, make)
 
 
 def _run(net, config, content, styles, init, make_objective) -> Iterator[Step]:

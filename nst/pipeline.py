@@ -40,7 +40,6 @@ from nst.images import fit_longer_side, resize_image
 from nst.inputs import as_image, check_layers_fit, deepest_layer, style_list
 from nst.masks import MaskedObjective, check_style_masks
 from nst.multiscale import ScaleStep, balance_weights, schedule
-from nst.objective import Objective
 from nst.optimize import Step, StylizeError
 from vgg_mat.architecture import VGG19_LAYER_NAMES
 from vgg_mat.network import build_network
@@ -197,8 +196,8 @@ def stylize_coarse_to_fine(
 
 
 def _objective(config):
-    """`MaskedObjective` for a config with a style mask, else `Objective`."""
-    return Objective if config.style_masks is None else MaskedObjective
+    """`MaskedObjective` for a config with a style mask, else None (`nst.stylize`'s own)."""
+    return None if config.style_masks is None else MaskedObjective
 
 
 def _coarse_to_fine(content, style, weights, config, scales, scale_iterations, min_size):
