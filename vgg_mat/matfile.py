@@ -47,6 +47,7 @@ from vgg_mat.matfields import (
     text,
     to_hwio,
 )
+from vgg_mat.layerchecks import check_chain, check_geometry, check_names
 from vgg_mat.names import resolve_layer
 from vgg_mat.weights import LAYER_KINDS, Layer, MatFileError, VGGWeights
 
@@ -153,7 +154,7 @@ def _pool_layer(path: Path, record: np.void, name: str) -> Layer:
 
 
 def _layer(path: Path, record: np.void, position: int, transpose_hw: bool) -> Layer:
-    name = text(field(record, "name")) or f"layer{position + 1}"
+    name = text(field(record, "name"))
     kind = text(field(record, "type"))
     if kind not in LAYER_KINDS:
         raise MatFileError(
@@ -197,6 +198,8 @@ def _read_layers(
     if up_to is not None:
         records = [struct_record(item) for item in flat]
         names = [text(field(r, "name")) if r is not None else "" for r in records]
+        if all(r is not None for r in records):
+            check_names(path, names)  # every name in the file, as without up_to
         del records
         try:
             last = names.index(resolve_layer(up_to, names))
@@ -204,8 +207,6 @@ def _read_layers(
             raise ValueError(f"load(up_to={up_to!r}): {error}") from None
         flat[last + 1 :] = None  # the layers after up_to are never converted, and freed
     layers = []
-    channels = image_channels
-    previous = "the input image"
     for position in range(last + 1):
         record = struct_record(flat[position])
         if record is None:
@@ -215,19 +216,11 @@ def _read_layers(
         flat[position] = None
         layer = _layer(path, record, position, transpose_hw)
         del record
-        if layer.kind == "conv":
-            c_in = layer.kernel.shape[2]
-            if c_in != channels:
-                raise MatFileError(
-                    path,
-                    f"the channel chain breaks at conv layer {layer.name!r}: its kernel "
-                    f"{layer.kernel.shape} expects C_in = {c_in}, but {previous} gives "
-                    f"{channels} channels.",
-                    ADVICE,
-                )
-            channels = layer.kernel.shape[3]
-            previous = f"conv layer {layer.name!r}"
+        check_geometry(path, layer)
         layers.append(layer)
+    if up_to is None:
+        check_names(path, [layer.name for layer in layers])
+    check_chain(path, layers, image_channels)
     return tuple(layers)
 
 
@@ -314,13 +307,15 @@ def load(
         For every unusable file, with the path, the problem and what to do: missing, empty,
         HTML page, git-lfs pointer, v7.3/HDF5, not a MAT file, truncated (also when the headers
         still list the variables), no ``layers``, unknown layer type, missing or mis-shaped
-        weights, NaN/inf weights, or a channel chain that does not connect.
+        weights, NaN/inf weights, a channel chain that does not connect, an impossible
+        geometry (`vgg_mat.layerchecks`), a missing, empty or duplicate layer name.
 
     Notes
     -----
     Checks on the network: the first conv's ``C_in`` equals the image's channels (3, or
     ``imageSize(3)``), and every conv's ``C_in`` equals the previous conv's ``C_out``; kernels
-    have rank 4; ``len(bias) == C_out``; all weights finite.
+    have rank 4; ``len(bias) == C_out``; all weights finite; strides and windows at least 1,
+    pads at least 0 and smaller than the window; names non-empty and unique.
 
     The mean pixel is ``averageImage.reshape(-1, 3).mean(0)``, which handles both the 1x1x3
     (2016) and the 224x224x3 (beta16) forms. Integer fields are cast to float64 before any
