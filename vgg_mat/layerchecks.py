@@ -18,7 +18,6 @@ to do. Plain Python and numpy shapes, no scipy and no TensorFlow.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from vgg_mat.integrity import ADVICE
@@ -61,6 +60,7 @@ def check_geometry(path: Path, layer: Layer) -> None:
     --------
     >>> pool = Layer("pool1", "pool", stride=(2, 2), pad=(0, 1, 0, 1), method="max", size=(2, 2))
     >>> check_geometry(Path("x.mat"), pool)
+    >>> from dataclasses import replace
     >>> check_geometry(Path("x.mat"), replace(pool, stride=(0, 0)))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...

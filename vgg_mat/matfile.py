@@ -38,6 +38,7 @@ from vgg_mat.integrity import (  # noqa: F401 (those load does not use stay impo
     checksum_status,
     file_md5,
 )
+from vgg_mat.layerchecks import check_chain, check_geometry, check_names
 from vgg_mat.matfields import (
     FileMetadata,
     field,
@@ -47,7 +48,6 @@ from vgg_mat.matfields import (
     text,
     to_hwio,
 )
-from vgg_mat.layerchecks import check_chain, check_geometry, check_names
 from vgg_mat.names import resolve_layer
 from vgg_mat.weights import LAYER_KINDS, Layer, MatFileError, VGGWeights
 
