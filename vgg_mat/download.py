@@ -26,6 +26,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from vgg_mat.cache import cache_dir
 from vgg_mat.integrity import (
     CHUNK_BYTES,
     FILE_NAME,
@@ -60,12 +61,6 @@ class DownloadError(RuntimeError):
 
 class WeightsNotFoundError(FileNotFoundError):
     """No weights file at the explicit path, ``$VGG19_MAT`` or the cache; says how to get one."""
-
-
-def cache_dir() -> Path:
-    """``$VGG_MAT_HOME`` if set, else ``~/.cache/vgg_mat``."""
-    home = os.environ.get("VGG_MAT_HOME")
-    return Path(home).expanduser() if home else Path.home() / ".cache" / "vgg_mat"
 
 
 def default_path() -> Path:

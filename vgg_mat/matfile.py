@@ -27,6 +27,7 @@ import numpy as np
 import scipy.io
 
 from vgg_mat.architecture import POOLING_METHODS
+from vgg_mat.cache import verified_status
 from vgg_mat.integrity import (  # noqa: F401 (those load does not use stay importable here)
     ADVICE,
     OFFICIAL_FILES,
@@ -275,7 +276,11 @@ def _layout(data: dict, first_record: np.void | None) -> str:
 
 
 def load(
-    path: str | os.PathLike, *, transpose_hw: bool = False, up_to: str | None = None
+    path: str | os.PathLike,
+    *,
+    transpose_hw: bool = False,
+    up_to: str | None = None,
+    verify_checksum: bool | None = None,
 ) -> VGGWeights:
     """Read a MatConvNet simplenn VGG file (`imagenet-vgg-verydeep-19.mat`) by field name.
 
@@ -291,6 +296,11 @@ def load(
         Keep the layers from the first through this one (a file name such as ``"relu5_1"``, or
         a Keras name) and release the others as the file is read: style transfer never runs
         fc6-fc8, which hold 86 % of VGG-19's weights. Default: every layer.
+    verify_checksum : bool, optional
+        A file of exactly a published file's size must have its MD5, or it is refused as
+        corrupt (`vgg_mat.cache.verified_status`; the MD5 is computed once and remembered by
+        path, size and modification time). False accepts it (a copy edited on purpose); None
+        (default): True unless the environment variable ``VGG_MAT_SKIP_CHECKSUM=1`` is set.
 
     Returns
     -------
@@ -306,7 +316,8 @@ def load(
     MatFileError
         For every unusable file, with the path, the problem and what to do: missing, empty,
         HTML page, git-lfs pointer, v7.3/HDF5, not a MAT file, truncated (also when the headers
-        still list the variables), no ``layers``, unknown layer type, missing or mis-shaped
+        still list the variables), the size of a published file with another MD5 (corrupt or
+        edited, see `verify_checksum`), no ``layers``, unknown layer type, missing or mis-shaped
         weights, NaN/inf weights, a channel chain that does not connect, an impossible
         geometry (`vgg_mat.layerchecks`), a missing, empty or duplicate layer name.
 
@@ -327,6 +338,7 @@ def load(
     """
     path = Path(path)
     check_file(path)
+    checksum = verified_status(path, verify_checksum=verify_checksum)  # official size only
     listed = _variables(path)
     if "layers" not in listed:
         found = ", ".join(sorted(listed)) or "none"
@@ -370,6 +382,6 @@ def load(
         layout=layout,
         source=str(path),
         synthetic=SYNTHETIC_MARKER in data,
-        checksum=checksum_status(path),
+        checksum=checksum,
         transposed_hw=transpose_hw,
     )
