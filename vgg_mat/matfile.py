@@ -170,11 +170,7 @@ def _layer(path: Path, record: np.void, position: int, transpose_hw: bool) -> La
         return _pool_layer(path, record, name)
     if kind == "relu":
         leak = field(record, "leak")
-        if (
-            leak is not None
-            and np.asarray(leak, dtype=np.float64).size
-            and np.any(np.asarray(leak, dtype=np.float64) != 0)
-        ):
+        if leak is not None and np.asarray(leak).size and np.any(np.asarray(leak) != 0):
             raise MatFileError(
                 path,
                 f"relu layer {name!r}: leaky ReLU (leak {np.asarray(leak).ravel().tolist()}) is "

@@ -31,6 +31,13 @@ def _rename(index, name):
     return _set(index, "name", np.array([name]) if name else np.empty((0, 0)))
 
 
+def _meta(field, value):
+    def mutate(data):
+        data["meta"][0, 0]["normalization"][0, 0][field] = value
+
+    return mutate
+
+
 CASES = {
     # (mutation, phrases the one-line message must hold)
     "conv-stride-0": (_set(2, "stride", [[0.0, 0.0]]), ["'conv1_2'", "'stride'", "[0, 0]"]),
@@ -44,6 +51,17 @@ CASES = {
         _set(4, "pad", [[0.0, 2.0, 0.0, 1.0]]),
         ["'pool1'", "'pad'", "pooling window 2x2"],
     ),
+    "conv-stride-text": (
+        _set(2, "stride", np.array(["ab"])),
+        ["'conv1_2'", "'stride'", "integers"],
+    ),
+    "pool-window-cell": (
+        _set(4, "pool", np.array([[np.zeros(1)]], dtype=object)),
+        ["'pool1'", "'pool'", "integers"],
+    ),
+    "relu-leak-text": (_set(3, "leak", np.array(["x"])), ["'relu1_2'", "leak"]),
+    "mean-pixel-text": (_meta("averageImage", np.array(["abc"])), ["averageImage", "finite"]),
+    "image-size-nan": (_meta("imageSize", np.array([[np.nan, 224, 3]])), ["imageSize", "finite"]),
     "empty-name": (_rename(3, ""), ["layer #4", "no name"]),
     "duplicate-name": (
         _rename(3, "relu1_1"),
@@ -70,7 +88,7 @@ def test_impossible_layer_is_refused(case, tmp_path, synthetic_2016_path):
     assert message.startswith(f"{path}: ")
     for phrase in phrases:
         assert phrase in message, (phrase, message)
-    assert "vgg-mat download" in message  # what to do
+    assert "vgg-mat download" in message or "Use a file" in message  # what to do
 
 
 def test_up_to_checks_the_names_of_every_layer(tmp_path, synthetic_2016_path):
