@@ -35,6 +35,7 @@ from vgg_mat.integrity import (
 from vgg_mat.matfile import load
 from vgg_mat.standin import load_located, locate_weights
 from vgg_mat.synthetic import write_synthetic
+from vgg_mat.transfer import DEFAULT_MIN_SPEED, DEFAULT_SPEED_WINDOW
 from vgg_mat.weights import MatFileError, VGGWeights
 
 
@@ -150,10 +151,10 @@ def _cmd_synthetic(args: argparse.Namespace) -> int:
 
 
 def _cmd_download(args: argparse.Namespace) -> int:
-    """``vgg-mat download [--dest PATH] [--url URL]``."""
+    """``vgg-mat download [--dest PATH] [--url URL] [--deadline S] [--min-speed KIB]``."""
     path = download(
         url=args.url, dest=args.dest, md5=OFFICIAL_MD5, size=OFFICIAL_SIZE,
-        progress=not args.no_progress,
+        progress=not args.no_progress, deadline=args.deadline, min_speed=args.min_speed * 1024,
     )  # fmt: skip
     print(f"{path} ({path.stat().st_size:,} bytes, size and MD5 verified)")
     return 0
@@ -172,6 +173,20 @@ def add_download_command(subparsers) -> None:
     parser.add_argument("--dest", help="output file or folder (default: the cache)")
     parser.add_argument("--url", help="a mirror URL (default: $VGG_MAT_URL or the official one)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--deadline",
+        type=integer_at_least(1),
+        metavar="SECONDS",
+        help="give up when the whole download takes longer (default: no deadline)",
+    )
+    parser.add_argument(
+        "--min-speed",
+        type=integer_at_least(0),
+        default=DEFAULT_MIN_SPEED // 1024,
+        metavar="KIB",
+        help=f"give up when the speed averaged over {DEFAULT_SPEED_WINDOW:g} s is below KIB "
+        f"KiB/s (default {DEFAULT_MIN_SPEED // 1024}; 0: no minimum); run again to resume",
+    )
     parser.set_defaults(handler=_cmd_download)
 
 

@@ -3,7 +3,8 @@
 `download` streams ``imagenet-vgg-verydeep-19.mat`` (`OFFICIAL_SIZE` bytes) with the standard
 library's HTTP client into ``<dest>.part``, shows a progress bar, resumes a partial file with an
 HTTP ``Range`` request, checks the size and MD5, and only then renames the file into place: a
-partial or corrupt download never sits under the final name.
+partial or corrupt download never sits under the final name. An optional deadline and a minimum
+average speed stop a download that would never end (`vgg_mat.transfer`, which moves the bytes).
 
 `find_weights` looks for a file in the order every command uses: an explicit path, then the
 ``VGG19_MAT`` environment variable, then the cache (``$VGG_MAT_HOME`` or ``~/.cache/vgg_mat/``).
@@ -26,6 +27,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from vgg_mat.cache import cache_dir
 from vgg_mat.integrity import (
     CHUNK_BYTES,
     FILE_NAME,
@@ -33,6 +35,13 @@ from vgg_mat.integrity import (
     OFFICIAL_SIZE,
     OFFICIAL_URL,
     file_md5,
+)
+from vgg_mat.transfer import (
+    DEFAULT_MIN_SPEED,
+    DEFAULT_SPEED_WINDOW,
+    DownloadError,
+    Pace,
+    stream_to_file,
 )
 
 #: The MD5 routine and the read size under their old names here (`vgg_mat.integrity`'s).
@@ -54,18 +63,8 @@ __all__ = [
 ]
 
 
-class DownloadError(RuntimeError):
-    """A download that failed: one line with what went wrong and what to do."""
-
-
 class WeightsNotFoundError(FileNotFoundError):
     """No weights file at the explicit path, ``$VGG19_MAT`` or the cache; says how to get one."""
-
-
-def cache_dir() -> Path:
-    """``$VGG_MAT_HOME`` if set, else ``~/.cache/vgg_mat``."""
-    home = os.environ.get("VGG_MAT_HOME")
-    return Path(home).expanduser() if home else Path.home() / ".cache" / "vgg_mat"
 
 
 def default_path() -> Path:
@@ -177,6 +176,9 @@ def download(
     size: int | None = OFFICIAL_SIZE,
     progress: bool = True,
     timeout: float = 60.0,
+    deadline: float | None = None,
+    min_speed: float | None = DEFAULT_MIN_SPEED,
+    speed_window: float = DEFAULT_SPEED_WINDOW,
 ) -> Path:
     """Download the weights file, resumably, and verify it before it gets its final name.
 
@@ -197,6 +199,14 @@ def download(
         Show a progress bar (tqdm, on stderr) with bytes and speed.
     timeout : float, default 60
         Seconds to wait for the server to connect or send data.
+    deadline : float or None, default None
+        Seconds the whole download may take; None: no limit (``vgg-mat download --deadline``).
+    min_speed : float or None, default `DEFAULT_MIN_SPEED` (10 KiB/s)
+        Bytes per second, averaged over each `speed_window` seconds; a slower download stops
+        (the ``.part`` file is kept: run again to resume). None or 0: no minimum
+        (``vgg-mat download --min-speed KIB``).
+    speed_window : float, default `DEFAULT_SPEED_WINDOW` (30 s)
+        Seconds over which the speed is averaged.
 
     Returns
     -------
@@ -206,7 +216,8 @@ def download(
     Raises
     ------
     DownloadError
-        No network, an HTTP error (404, ...), an HTML page instead of the file, a connection
+        No network, an HTTP error (404, ...), the deadline passed or a speed below the
+        minimum (`vgg_mat.transfer.Pace`), an HTML page instead of the file, a connection
         lost half way (the ``.part`` file is kept: run again to resume), a size or MD5 mismatch
         (the ``.part`` file is deleted), a full disk, or a file already at `dest` that does not
         verify (never overwritten).
@@ -218,6 +229,7 @@ def download(
     that ignores Range) restarts from byte 0. The file is accepted when ``len == size`` and
     ``md5(file) == md5``, and only then ``os.replace``-d onto `dest`.
     """
+    pace = Pace(deadline, min_speed, speed_window)  # the clock starts now; bad limits: ValueError
     url = url or os.environ.get("VGG_MAT_URL") or OFFICIAL_URL
     dest = Path(dest).expanduser() if dest is not None else default_path()
     if dest.is_dir():
@@ -238,7 +250,7 @@ def download(
         raise DownloadError(f"cannot create the folder {dest.parent}: {error}") from None
     part = dest.with_name(dest.name + ".part")
 
-    _fetch(url, part, size, progress, timeout)
+    _fetch(url, part, size, progress, timeout, pace)
 
     problem = _verify(part, md5, size)
     if problem is not None:
@@ -263,7 +275,9 @@ def _verify(path: Path, md5: str | None, size: int | None) -> str | None:
     return None
 
 
-def _fetch(url: str, part: Path, size: int | None, progress: bool, timeout: float) -> None:
+def _fetch(
+    url: str, part: Path, size: int | None, progress: bool, timeout: float, pace: Pace
+) -> None:
     """Stream `url` into `part`, resuming what is there; raises DownloadError."""
     start = part.stat().st_size if part.exists() else 0
     if size is not None and start > size:
@@ -272,12 +286,12 @@ def _fetch(url: str, part: Path, size: int | None, progress: bool, timeout: floa
     if size is not None and start == size:
         return  # complete already (a previous run died before verifying)
     try:
-        response, url = _open(url, start, timeout)
+        response, url = _open(url, start, pace.socket_timeout(timeout))
     except urllib.error.HTTPError as error:
         if error.code == 416 and start > 0:
             # Range not satisfiable: the partial file is not a prefix of this one. Start over.
             part.unlink()
-            return _fetch(url, part, size, progress, timeout)
+            return _fetch(url, part, size, progress, timeout, pace)
         raise DownloadError(_http_error_message(error, url)) from None
     except urllib.error.URLError as error:
         raise DownloadError(
@@ -316,61 +330,19 @@ def _fetch(url: str, part: Path, size: int | None, progress: bool, timeout: floa
                 f"not enough disk space in {part.parent}: need {needed:,} bytes, "
                 f"{free:,} free; free some space or choose another --dest"
             )
+        pace.start_streaming(start)
         try:
-            first = response.read(CHUNK_BYTES)
+            first = response.read1(CHUNK_BYTES)
         except (OSError, http.client.HTTPException) as error:
             raise DownloadError(
                 f"download failed: the connection to {url} broke ({error}); run again"
             ) from None
         if start == 0:
             _check_not_html(response, first, url)
-        received = _stream(response, first, part, mode, start, total, url, progress)
+        received = stream_to_file(response, first, part, mode, start, total, progress, pace)
 
     if total is not None and received < total:
         raise DownloadError(
             f"download interrupted: the connection closed after {received:,} of {total:,} bytes; "
             f"run the same command again to resume (kept {part})"
         )
-
-
-def _stream(response, first: bytes, part: Path, mode: str, start: int, total, url, progress):
-    """Append the response body to `part`; returns the number of bytes now in the file."""
-    from tqdm.auto import tqdm
-
-    received = start
-    bar = tqdm(
-        total=total,
-        initial=start,
-        unit="B",
-        unit_scale=True,
-        unit_divisor=1024,
-        desc=part.name.removesuffix(".part"),
-        file=sys.stderr,
-        disable=not progress,
-        dynamic_ncols=True,
-    )
-    try:
-        with open(part, mode) as out:
-            block = first
-            while block:
-                try:
-                    out.write(block)
-                except OSError as error:  # ENOSPC (disk full), EIO, ...
-                    raise DownloadError(
-                        f"download failed while writing {part}: {error}; free some disk space "
-                        "or choose another --dest, then run again to resume"
-                    ) from None
-                received += len(block)
-                bar.update(len(block))
-                try:
-                    block = response.read(CHUNK_BYTES)
-                except (OSError, http.client.HTTPException) as error:
-                    raise DownloadError(
-                        f"download interrupted after {received:,} bytes ({error or 'timeout'}); "
-                        f"run the same command again to resume (kept {part})"
-                    ) from None
-    except OSError as error:  # opening the .part file
-        raise DownloadError(f"cannot write {part}: {error}; choose another --dest") from None
-    finally:
-        bar.close()
-    return received

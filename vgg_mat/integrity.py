@@ -40,6 +40,7 @@ __all__ = [
     "OfficialFile",
     "check_file",
     "checksum_status",
+    "could_be_official",
     "file_md5",
     "official_entry",
 ]
@@ -132,6 +133,17 @@ def _size_could_match(entry: OfficialFile, size: int) -> bool:
     return low <= size <= high
 
 
+def could_be_official(size: int) -> bool:
+    """Whether a file of `size` bytes could be a published one (so is worth hashing).
+
+    Examples
+    --------
+    >>> could_be_official(534_904_783), could_be_official(10_000_000)
+    (True, False)
+    """
+    return any(_size_could_match(entry, size) for entry in OFFICIAL_FILES.values())
+
+
 def official_entry(size: int, md5: str) -> OfficialFile | None:
     """The published file with this MD5 and, where its size is known, this size; else None.
 
@@ -171,7 +183,7 @@ def checksum_status(path: str | os.PathLike, *, md5: str | None = None) -> str:
     file is not an error: it may be a synthetic miniature, VGG-16, or a re-saved copy.
     """
     size = os.path.getsize(path)
-    if not any(_size_could_match(entry, size) for entry in OFFICIAL_FILES.values()):
+    if not could_be_official(size):
         return UNVERIFIED
     entry = official_entry(size, file_md5(path) if md5 is None else md5)
     return UNVERIFIED if entry is None else entry.status

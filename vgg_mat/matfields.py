@@ -86,7 +86,10 @@ def ints(path: Path, layer: str, field_name: str, value, count: int) -> tuple[in
     >>> ints("x.mat", "conv1_1", "stride", np.array([[1.0]]), 2)
     (1, 1)
     """
-    array = np.asarray(value, dtype=np.float64).ravel()
+    try:
+        array = np.asarray(value, dtype=np.float64).ravel()
+    except (TypeError, ValueError):  # text, a cell, a struct
+        array = np.full(count + 1, np.nan)
     if array.size == 1:
         array = np.repeat(array, count)
     if array.size != count or not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
@@ -110,6 +113,16 @@ class FileMetadata:
     image_channels: int = 3
 
 
+def _floats(path: Path, name: str, value) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        array = np.array([np.nan])
+    if not np.all(np.isfinite(array)):
+        raise MatFileError(path, f"{name} should hold finite numbers, got {value!r:.80}.", ADVICE)
+    return array
+
+
 def read_metadata(path: Path, normalization, classes) -> FileMetadata:
     """Mean pixel, classes and input size from the ``normalization`` and ``classes`` structs."""
     mean = input_size = None
@@ -118,7 +131,7 @@ def read_metadata(path: Path, normalization, classes) -> FileMetadata:
     if norm is not None:
         average = field(norm, "averageImage")
         if average is not None and np.asarray(average).size:
-            average = np.asarray(average, dtype=np.float64)
+            average = _floats(path, "normalization.averageImage", average)
             if average.size % 3:
                 raise MatFileError(
                     path,
@@ -132,7 +145,7 @@ def read_metadata(path: Path, normalization, classes) -> FileMetadata:
             mean = pixels[0].copy() if same else pixels.mean(axis=0)
         image_size = field(norm, "imageSize")
         if image_size is not None and np.asarray(image_size).size >= 2:
-            values = np.asarray(image_size, dtype=np.float64).ravel()
+            values = _floats(path, "normalization.imageSize", image_size).ravel()
             input_size = (int(values[0]), int(values[1]))
             if values.size >= 3:
                 channels = int(values[2])

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.io
 
 from vgg_mat.architecture import POOLING_METHODS
+from vgg_mat.cache import verified_status
 from vgg_mat.integrity import (  # noqa: F401 (those load does not use stay importable here)
     ADVICE,
     OFFICIAL_FILES,
@@ -38,6 +39,7 @@ from vgg_mat.integrity import (  # noqa: F401 (those load does not use stay impo
     checksum_status,
     file_md5,
 )
+from vgg_mat.layerchecks import check_chain, check_geometry, check_names
 from vgg_mat.matfields import (
     FileMetadata,
     field,
@@ -153,7 +155,7 @@ def _pool_layer(path: Path, record: np.void, name: str) -> Layer:
 
 
 def _layer(path: Path, record: np.void, position: int, transpose_hw: bool) -> Layer:
-    name = text(field(record, "name")) or f"layer{position + 1}"
+    name = text(field(record, "name"))
     kind = text(field(record, "type"))
     if kind not in LAYER_KINDS:
         raise MatFileError(
@@ -168,11 +170,7 @@ def _layer(path: Path, record: np.void, position: int, transpose_hw: bool) -> La
         return _pool_layer(path, record, name)
     if kind == "relu":
         leak = field(record, "leak")
-        if (
-            leak is not None
-            and np.asarray(leak, dtype=np.float64).size
-            and np.any(np.asarray(leak, dtype=np.float64) != 0)
-        ):
+        if leak is not None and np.asarray(leak).size and np.any(np.asarray(leak) != 0):
             raise MatFileError(
                 path,
                 f"relu layer {name!r}: leaky ReLU (leak {np.asarray(leak).ravel().tolist()}) is "
@@ -197,6 +195,8 @@ def _read_layers(
     if up_to is not None:
         records = [struct_record(item) for item in flat]
         names = [text(field(r, "name")) if r is not None else "" for r in records]
+        if all(r is not None for r in records):
+            check_names(path, names)  # every name in the file, as without up_to
         del records
         try:
             last = names.index(resolve_layer(up_to, names))
@@ -204,8 +204,6 @@ def _read_layers(
             raise ValueError(f"load(up_to={up_to!r}): {error}") from None
         flat[last + 1 :] = None  # the layers after up_to are never converted, and freed
     layers = []
-    channels = image_channels
-    previous = "the input image"
     for position in range(last + 1):
         record = struct_record(flat[position])
         if record is None:
@@ -215,19 +213,11 @@ def _read_layers(
         flat[position] = None
         layer = _layer(path, record, position, transpose_hw)
         del record
-        if layer.kind == "conv":
-            c_in = layer.kernel.shape[2]
-            if c_in != channels:
-                raise MatFileError(
-                    path,
-                    f"the channel chain breaks at conv layer {layer.name!r}: its kernel "
-                    f"{layer.kernel.shape} expects C_in = {c_in}, but {previous} gives "
-                    f"{channels} channels.",
-                    ADVICE,
-                )
-            channels = layer.kernel.shape[3]
-            previous = f"conv layer {layer.name!r}"
+        check_geometry(path, layer)
         layers.append(layer)
+    if up_to is None:
+        check_names(path, [layer.name for layer in layers])
+    check_chain(path, layers, image_channels)
     return tuple(layers)
 
 
@@ -282,7 +272,11 @@ def _layout(data: dict, first_record: np.void | None) -> str:
 
 
 def load(
-    path: str | os.PathLike, *, transpose_hw: bool = False, up_to: str | None = None
+    path: str | os.PathLike,
+    *,
+    transpose_hw: bool = False,
+    up_to: str | None = None,
+    verify_checksum: bool | None = None,
 ) -> VGGWeights:
     """Read a MatConvNet simplenn VGG file (`imagenet-vgg-verydeep-19.mat`) by field name.
 
@@ -298,6 +292,11 @@ def load(
         Keep the layers from the first through this one (a file name such as ``"relu5_1"``, or
         a Keras name) and release the others as the file is read: style transfer never runs
         fc6-fc8, which hold 86 % of VGG-19's weights. Default: every layer.
+    verify_checksum : bool, optional
+        A file of exactly a published file's size must have its MD5, or it is refused as
+        corrupt (`vgg_mat.cache.verified_status`; the MD5 is computed once and remembered by
+        path, size and modification time). False accepts it (a copy edited on purpose); None
+        (default): True unless the environment variable ``VGG_MAT_SKIP_CHECKSUM=1`` is set.
 
     Returns
     -------
@@ -313,14 +312,17 @@ def load(
     MatFileError
         For every unusable file, with the path, the problem and what to do: missing, empty,
         HTML page, git-lfs pointer, v7.3/HDF5, not a MAT file, truncated (also when the headers
-        still list the variables), no ``layers``, unknown layer type, missing or mis-shaped
-        weights, NaN/inf weights, or a channel chain that does not connect.
+        still list the variables), the size of a published file with another MD5 (corrupt or
+        edited, see `verify_checksum`), no ``layers``, unknown layer type, missing or mis-shaped
+        weights, NaN/inf weights, a channel chain that does not connect, an impossible
+        geometry (`vgg_mat.layerchecks`), a missing, empty or duplicate layer name.
 
     Notes
     -----
     Checks on the network: the first conv's ``C_in`` equals the image's channels (3, or
     ``imageSize(3)``), and every conv's ``C_in`` equals the previous conv's ``C_out``; kernels
-    have rank 4; ``len(bias) == C_out``; all weights finite.
+    have rank 4; ``len(bias) == C_out``; all weights finite; strides and windows at least 1,
+    pads at least 0 and smaller than the window; names non-empty and unique.
 
     The mean pixel is ``averageImage.reshape(-1, 3).mean(0)``, which handles both the 1x1x3
     (2016) and the 224x224x3 (beta16) forms. Integer fields are cast to float64 before any
@@ -332,6 +334,7 @@ def load(
     """
     path = Path(path)
     check_file(path)
+    checksum = verified_status(path, verify_checksum=verify_checksum)  # official size only
     listed = _variables(path)
     if "layers" not in listed:
         found = ", ".join(sorted(listed)) or "none"
@@ -375,6 +378,6 @@ def load(
         layout=layout,
         source=str(path),
         synthetic=SYNTHETIC_MARKER in data,
-        checksum=checksum_status(path),
+        checksum=checksum,
         transposed_hw=transpose_hw,
     )

@@ -22,7 +22,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from vgg_mat.download import WeightsNotFoundError, cache_dir, find_weights
+from vgg_mat.cache import cache_dir
+from vgg_mat.download import WeightsNotFoundError, find_weights
 from vgg_mat.weights import VGGWeights
 
 # `vgg_mat.matfile.load` and `vgg_mat.synthetic.write_synthetic` (scipy, 0.1 s) are imported
@@ -92,7 +93,7 @@ def synthetic_file(
     -------
     Path
         ``synthetic-vgg19-wd{width_divisor}-seed{seed}.mat`` in `folder`, else in
-        `vgg_mat.download.cache_dir` (``$VGG_MAT_HOME`` or ``~/.cache/vgg_mat``), or, when that
+        `vgg_mat.cache.cache_dir` (``$VGG_MAT_HOME`` or ``~/.cache/vgg_mat``), or, when that
         cannot be written, in ``vgg_mat`` under the system's temporary folder.
 
     Raises

@@ -30,13 +30,13 @@ from __future__ import annotations
 import io
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import scipy.io
 
 from vgg_mat.architecture import IMAGE_SIZE, LAYOUTS, MEAN_RGB, LayerSpec, vgg19
+from vgg_mat.atomic import write_atomic
 from vgg_mat.integrity import SYNTHETIC_MARKER
 from vgg_mat.matv5 import relabel_integer_doubles, write_compressed
 
@@ -250,8 +250,9 @@ def write_synthetic(
     Parameters
     ----------
     path : str or PathLike
-        Output file. Written atomically (temporary file in the same folder, then `os.replace`),
-        so an interrupted write never leaves a half file under this name.
+        Output file. Written atomically (`vgg_mat.atomic.write_atomic`: a temporary file in the
+        same folder, then `os.replace`), so an interrupted write never leaves a half file under
+        this name; its mode is ``0666 & ~umask``, as for any file the user creates.
     layout : {"2016", "beta16"}
         Which published layout to imitate (module docstring).
     width_divisor : int
@@ -292,19 +293,16 @@ def write_synthetic(
         scipy.io.savemat(raw, variables, do_compression=False, oned_as="row")
         del variables, layers
         relabel_integer_doubles(raw.getbuffer())
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            if layout == "2016":
-                write_compressed(raw.getbuffer(), stream)
-                raw.close()
-            else:  # scipy-written in 2015: plain savemat, uncompressed
-                scipy.io.savemat(stream, variables, do_compression=False, oned_as="row")
-            # Replace savemat's "Created on: <time>" description (116 bytes) by fixed text.
-            stream.seek(0)
-            stream.write(_HEADER_TEXT.ljust(116, b" "))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    def write(stream) -> None:
+        if layout == "2016":
+            write_compressed(raw.getbuffer(), stream)
+            raw.close()
+        else:  # scipy-written in 2015: plain savemat, uncompressed
+            scipy.io.savemat(stream, variables, do_compression=False, oned_as="row")
+        # Replace savemat's "Created on: <time>" description (116 bytes) by fixed text.
+        stream.seek(0)
+        stream.write(_HEADER_TEXT.ljust(116, b" "))
+
+    write_atomic(path, write)  # 0666 & ~umask, like any file the user creates
     return path

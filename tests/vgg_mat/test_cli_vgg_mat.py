@@ -128,6 +128,20 @@ def test_synthetic_writes_refuses_to_overwrite_and_forces(tmp_path, capsys):
     assert out.read_bytes() != before
 
 
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+@pytest.mark.parametrize("layout", ["2016", "beta16"])
+def test_synthetic_file_respects_the_umask(umask, mode, layout, tmp_path, capsys):
+    """Like any file the user creates: 0666 & ~umask (was 0600 from mkstemp, whatever the umask)."""
+    out = tmp_path / "mini.mat"
+    old = os.umask(umask)
+    try:
+        assert main(["synthetic", str(out), "--layout", layout, "--width-divisor", "64"]) == 0
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == mode
+    assert [p.name for p in tmp_path.iterdir()] == ["mini.mat"]  # no temporary file left
+
+
 def test_synthetic_beta16(tmp_path, capsys):
     out = tmp_path / "old.mat"
     assert main(["synthetic", str(out), "--layout", "beta16", "--width-divisor", "64"]) == 0

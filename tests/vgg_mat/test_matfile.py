@@ -414,7 +414,8 @@ def test_synthetic_file_is_unverified_without_hashing(synthetic_2016_path, monke
     assert checksum_status(synthetic_2016_path) == "unverified"
 
 
-def test_official_file_is_recognised_by_size_and_md5(synthetic_2016_path, monkeypatch):
+def test_official_file_is_recognised_by_size_and_md5(synthetic_2016_path, monkeypatch, tmp_path):
+    monkeypatch.setenv("VGG_MAT_HOME", str(tmp_path))  # load remembers the MD5 there
     content = synthetic_2016_path.read_bytes()
     md5 = hashlib.md5(content).hexdigest()
     monkeypatch.setattr(
