@@ -32,6 +32,7 @@ from nst.choices import (
     REMOVED_LBFGS_ENGINES,
 )
 from nst.conventions import CONTENT_CONVENTIONS, STYLE_CONVENTIONS, TV_KINDS
+from nst.memory import check_longer_side
 from nst.presets import Preset, get_preset
 
 #: What a field left at None becomes when no preset sets it. Gatys' formulas on our Caffe-scale
@@ -303,7 +304,7 @@ def resolve_config(
             f"unknown setting(s) {', '.join(unknown)}; valid settings: {', '.join(sorted(known))}"
         )
     config = replace(config, **overrides)
-    given = {name: getattr(config, name) is not None for name in ("content_layers", "style_layers")}
+    given = {f.name: getattr(config, f.name) is not None for f in fields(StylizeConfig)}
     preset = config.preset
     if isinstance(preset, str):
         preset = get_preset(preset)
@@ -352,6 +353,7 @@ def resolve_config(
     v["tv_pixel_scale"] = _number(v["tv_pixel_scale"], "tv_pixel_scale", minimum=0.0, strict=True)
     if v["size"] is not None:
         v["size"] = _integer(v["size"], "size", minimum=1)
+        check_longer_side(v["size"], "size", optimizer=v["optimizer"], maxcor=v["maxcor"])
     v["pooling"] = _choice(v["pooling"], "pooling", POOLING)
     v["init"] = _check_init(v["init"])
     v["init_noise"] = _number(v["init_noise"], "init_noise", minimum=0.0)
@@ -365,7 +367,28 @@ def resolve_config(
         v["style_blend"] = tuple(blend)
     v["seed"] = _integer(v["seed"], "seed", minimum=0)
     _check_beyond(v)
+    _check_conflicts(v, given)
     return StylizeConfig(**v)
+
+
+#: Settings that only one kind of optimiser reads: (fields, the optimisers that read them).
+_ONLY_FOR = (
+    (("maxcor", "maxls", "lbfgs_engine"), ("lbfgs",)),
+    (("beta1", "beta2", "epsilon"), ("adam",)),
+    (("learning_rate",), ("adam", "sgd")),
+)
+
+
+def _check_conflicts(v: dict[str, Any], given: dict[str, bool]) -> None:
+    """ValueError for a setting given away from its default that the optimiser never reads."""
+    defaults = {f.name: f.default for f in fields(StylizeConfig)} | DEFAULTS
+    for names, readers in _ONLY_FOR:
+        for name in names:
+            if v["optimizer"] not in readers and given[name] and v[name] != defaults[name]:
+                raise ValueError(
+                    f"{name}={v[name]!r} applies only to optimizer {' or '.join(readers)}, and "
+                    f"this run uses {v['optimizer']!r}; drop {name} or choose that optimizer"
+                )
 
 
 def _check_beyond(v: dict[str, Any]) -> None:
@@ -381,6 +404,7 @@ def _check_beyond(v: dict[str, Any]) -> None:
         if isinstance(scales, str) or not isinstance(scales, Sequence) or not scales:
             raise ValueError(f"scales must be 'auto' or a list of sizes in pixels, got {scales!r}")
         v["scales"] = tuple(_integer(s, "scales", minimum=1) for s in scales)
+        check_longer_side(max(v["scales"]), "scales", optimizer=v["optimizer"], maxcor=v["maxcor"])
         if any(b <= a for a, b in zip(v["scales"][:-1], v["scales"][1:], strict=True)):
             raise ValueError(f"scales must be strictly increasing, got {list(scales)!r}")
     if v["scale_iterations"] is not None:
