@@ -152,9 +152,7 @@ def check_memory(
     if available is None:
         return
     pixels = int(height) * int(width)
-    need = estimate_peak_bytes(
-        pixels, optimizer=optimizer, maxcor=maxcor, width=network_width
-    )
+    need = estimate_peak_bytes(pixels, optimizer=optimizer, maxcor=maxcor, width=network_width)
     if need <= available:
         return
     per_pixel = optimizer_bytes_per_pixel(optimizer, maxcor) + network_width * (

@@ -56,9 +56,7 @@ def test_an_absurd_size_is_refused_when_the_config_is_resolved():
     assert resolve_config(size=2048).size == 2048  # possible on some image: accepted here
 
 
-def test_a_run_larger_than_the_memory_available_is_refused(
-    tiny_weights, content32, monkeypatch
-):
+def test_a_run_larger_than_the_memory_available_is_refused(tiny_weights, content32, monkeypatch):
     monkeypatch.setenv("NST_MEMORY_AVAILABLE", "1GiB")
     with pytest.raises(ValueError, match=r"the content image: a 1500x2000 px run with adam needs "
                        r"about [\d.]+ GiB .* only 1.0 GiB is available; use a size of at most "
@@ -75,8 +73,8 @@ def test_a_size_too_small_for_the_deepest_layer_names_the_smallest_that_works(
     tiny_weights, content32
 ):
     # --size 1 "completed" with nothing learnt; every layer has a single position there
-    with pytest.raises(ValueError, match=r"1x1 pixels is too small .*relu5_1 with at least 2x2 "
-                       r"positions; the smallest that works is 17 px on the shorter side"):  # fmt: skip
+    small = r"1x1 pixels is too small .*relu5_1 with at least 2x2 positions; the smallest"
+    with pytest.raises(ValueError, match=small + " that works is 17 px on the shorter side"):
         stylize(content32, content32, weights=tiny_weights, size=1)
     # a 1x1 image is not silently blown up either
     with pytest.raises(ValueError, match="1x1 pixels is too small"):
