@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from nst.choices import (
+from nst.choices import (  # INIT_MODES: what `init` accepts, as nst.config has always offered
+    INIT_MODES,  # noqa: F401
     LBFGS_ENGINES,
     OPTIMIZERS,
     POOLING,

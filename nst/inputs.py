@@ -170,8 +170,8 @@ def network_width(net) -> float:
     return sum(ratios) / len(ratios) if ratios else 1.0
 
 
-def _fits(shapes: dict, layers: Sequence[str]) -> bool:
-    return all(n in shapes and min(shapes[n][:2]) >= MIN_POSITIONS for n in layers)
+def _fits(shapes: dict, layers: Sequence[str], least: int = MIN_POSITIONS) -> bool:
+    return all(n in shapes and min(shapes[n][:2]) >= least for n in layers)
 
 
 def check_layers_fit(
@@ -180,7 +180,8 @@ def check_layers_fit(
     """ValueError if a layer is missing from `net`, `size` is too small for it, or too large.
 
     Too small: a used layer's feature map would have fewer than `MIN_POSITIONS` positions
-    along a side (or none); the message gives the smallest size that works. Too large: the
+    along a side (a style image: none); the message gives the smallest size that works. Too
+    large: the
     run's estimated peak memory exceeds what is available (`nst.memory.check_memory`; checked
     for the image being optimised, not for style images, whose targets take one forward pass).
     `what` names the image in the message (e.g. ``"the content image"``, ``"style image 0"``);
@@ -193,20 +194,23 @@ def check_layers_fit(
             f"layer(s) {', '.join(missing)} are not in {net.weights.source or 'these weights'}; "
             f"valid names: {', '.join(net.names)}"
         )
+    optimised = not what.startswith("style")  # the image the run optimises, not a style image
+    least = MIN_POSITIONS if optimised else 1
     shapes = net.output_shapes(*size)
-    small = [name for name in layers if not _fits(shapes, [name])]
+    small = [name for name in layers if not _fits(shapes, [name], least)]
     if small:
-        side = next((n for n in range(1, 4097) if _fits(net.output_shapes(n, n), small)), None)
+        fit = (n for n in range(1, 4097) if _fits(net.output_shapes(n, n), small, least))
+        side = next(fit, None)
         smallest = ""
         if side is not None:
             longer = -(-side * max(size) // min(size))  # the same shape, shorter side >= side
             smallest = f"; the smallest that works is {side} px on the shorter side (size {longer})"
         raise ValueError(
             f"{what} of {size[0]}x{size[1]} pixels is too small to reach layer(s) "
-            f"{', '.join(small)} with at least {MIN_POSITIONS}x{MIN_POSITIONS} positions"
+            f"{', '.join(small)} with at least {least}x{least} position(s)"
             f"{smallest}; {hint} or shallower layers"
         )
-    if not what.startswith("style"):
+    if optimised:
         check_memory(
             *size,
             optimizer=config.optimizer,

@@ -147,7 +147,8 @@ def finish_manifest(
     record : dict
         Updated in place.
     outcome : nst.progress.Outcome
-        Status, exit status, message, the step kept and the history.
+        Status, exit status, message, the signal that stopped it (``"SIGINT"``,
+        ``"SIGTERM"`` or None), the step kept and the history.
     written : bool
         Whether the kept step's image was written to the output.
     plot : Path or None
@@ -172,6 +173,7 @@ def finish_manifest(
     record.update(
         status=outcome.status,
         exit_status=outcome.exit_status,
+        signal=getattr(outcome, "signal", None),
         message=outcome.message,
         finished=utc_now(),
         wall_time_s=round(wall_time_s, 3),

@@ -38,6 +38,7 @@ __all__ = [
     "check_memory",
     "estimate_peak_bytes",
     "gib",
+    "output_shape",
 ]
 
 #: The interpreter, TensorFlow and the weights through relu5_1 (bytes).
@@ -189,3 +190,14 @@ def check_longer_side(side: int, argument: str, *, optimizer: str, maxcor: int =
             f"{argument} {side}: even a 1 px high image of that width needs about {gib(need)} "
             f"(estimated peak), but only {gib(available)} is available; use a smaller {argument}"
         )
+
+
+def output_shape(config, height: int, width: int) -> tuple[int, int]:
+    """The (height, width) of a resolved config's output for a ``height x width`` content: its
+    ``size``, else the last of its ``scales``, else the content's own longer side."""
+    from nst.images import fit_longer_side
+
+    side = config.size
+    if side is None and config.scales is not None and not isinstance(config.scales, str):
+        side = config.scales[-1]
+    return fit_longer_side(height, width, side if side is not None else max(height, width))

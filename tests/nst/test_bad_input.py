@@ -73,7 +73,7 @@ def test_a_size_too_small_for_the_deepest_layer_names_the_smallest_that_works(
     tiny_weights, content32
 ):
     # --size 1 "completed" with nothing learnt; every layer has a single position there
-    small = r"1x1 pixels is too small .*relu5_1 with at least 2x2 positions; the smallest"
+    small = r"1x1 pixels is too small .*relu5_1 with at least 2x2 position\(s\); the smallest"
     with pytest.raises(ValueError, match=small + " that works is 17 px on the shorter side"):
         stylize(content32, content32, weights=tiny_weights, size=1)
     # a 1x1 image is not silently blown up either
