@@ -17,11 +17,13 @@ import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from nst.atomic import write_atomic
+from nst.provenance import recall
 
 #: Largest image (in pixels) `load_image` accepts: Pillow's own decompression-bomb error limit
 #: (2 * Image.MAX_IMAGE_PIXELS = 178,956,970), so a tiny file cannot expand into gigabytes.
@@ -281,9 +283,9 @@ def _to_uint8(image: np.ndarray, path: Path) -> np.ndarray:
 
 
 def save_image(
-    path: str | os.PathLike, image: np.ndarray, *, metadata: Mapping[str, str] | None = None
+    path: str | os.PathLike, image: Any, *, metadata: Mapping[str, str] | None = None
 ) -> Path:
-    """Write an RGB image to a PNG or JPEG file, atomically, optionally with text inside.
+    """Write an RGB image to a PNG or JPEG file, atomically, with its provenance inside.
 
     Parameters
     ----------
@@ -291,12 +293,15 @@ def save_image(
         Destination; the extension (``.png``, ``.jpg``, ``.jpeg``, any case) picks the format.
         Its directory must exist. An existing file is replaced only once the new one is
         completely written.
-    image : (H, W, 3) ndarray
-        uint8, or float / int in [0, 255] (rounded to the nearest integer, then clipped).
+    image : (H, W, 3) ndarray, or a `nst.Step`
+        uint8, or float / int in [0, 255] (rounded to the nearest integer, then clipped). A
+        Step's image, or the Step itself, carries its weights' provenance (see `metadata`).
     metadata : mapping of str to str, optional
         Provenance text stored in the file: one PNG ``tEXt`` chunk per entry (read back with
         ``Image.open(path).text``), or for JPEG one comment of ``key: value`` lines
-        (``Image.open(path).info["comment"]``).
+        (``Image.open(path).info["comment"]``). Default: the label of an image made by
+        `nst.stylize` (software, weights, iteration, loss; "SYNTHETIC" for random weights,
+        `nst.provenance`), none for other arrays.
 
     Returns
     -------
@@ -315,6 +320,9 @@ def save_image(
     ``os.replace`` (atomic on one file system). JPEG quality is 95.
     """
     path = Path(path)
+    image = getattr(image, "image", image)  # a Step: its image (which carries its label)
+    if metadata is None:
+        metadata = recall(image)
     fmt = SAVE_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ImageError(

@@ -204,7 +204,9 @@ def check_layers_fit(
         smallest = ""
         if side is not None:
             longer = -(-side * max(size) // min(size))  # the same shape, shorter side >= side
-            smallest = f"; the smallest that works is {side} px on the shorter side (size {longer})"
+            # below 4 px the image's shape says little about the original's (a --size 1 run)
+            at = f"size {longer}" if min(size) >= 4 else "a size at least that, more if not square"
+            smallest = f"; the smallest that works is {side} px on the shorter side ({at})"
         raise ValueError(
             f"{what} of {size[0]}x{size[1]} pixels is too small to reach layer(s) "
             f"{', '.join(small)} with at least {least}x{least} position(s)"

@@ -130,3 +130,23 @@ def test_the_decompression_bomb_message_states_the_limit_once(tmp_path, monkeypa
         text = str(error)
         assert "(1,200 pixels, over the limit of 1,000)" in text, text
         assert text.count("limit") == 1 and "DOS" not in text, text
+
+
+def test_the_readme_save_call_labels_a_synthetic_result(tiny_weights, content32, style32, tmp_path):
+    """README: ``nst.save_image("result.png", step.image)`` after a run on synthetic weights."""
+    import nst
+    from nst.manifest import SYNTHETIC_NOTICE, read_image_text
+
+    for step in nst.stylize(content32, style32, weights=tiny_weights, iterations=2,
+                            optimizer="adam"):  # fmt: skip
+        print(step.iteration, step.losses["total"])  # the README's loop
+    nst.save_image(tmp_path / "result.png", step.image)
+    text = read_image_text(tmp_path / "result.png")
+    assert SYNTHETIC_NOTICE.upper() in text and "Iteration: 2" in text
+    assert "nst.stylize" in text and tiny_weights.label in text
+    nst.save_image(tmp_path / "step.jpg", step)  # the Step itself, JPEG: the same label
+    assert SYNTHETIC_NOTICE.upper() in read_image_text(tmp_path / "step.jpg")
+    nst.save_image(tmp_path / "plain.png", step.image.copy())  # another array: no label
+    assert read_image_text(tmp_path / "plain.png") == ""
+    nst.save_image(tmp_path / "own.png", step.image, metadata={"k": "v"})  # the caller's own
+    assert read_image_text(tmp_path / "own.png") == "k: v"
