@@ -324,7 +324,7 @@ def resolve_config(
         v["style_blend"] = tuple(blend)
     v["seed"] = check_integer(v["seed"], "seed", minimum=0)
     _check_beyond(v)
-    _check_conflicts(v, given)
+    _check_conflicts(v, given, base)
     return StylizeConfig(**v)
 
 
@@ -336,9 +336,10 @@ _ONLY_FOR = (
 )
 
 
-def _check_conflicts(v: dict[str, Any], given: dict[str, bool]) -> None:
-    """ValueError for a setting given away from its default that the optimiser never reads."""
-    defaults = {f.name: f.default for f in fields(StylizeConfig)} | DEFAULTS
+def _check_conflicts(v: dict[str, Any], given: dict[str, bool], base: dict[str, Any]) -> None:
+    """ValueError for a setting the optimiser never reads, given away from its default (the
+    preset's value, else `DEFAULTS`, else the field's: re-resolving a resolved config passes)."""
+    defaults = {f.name: f.default for f in fields(StylizeConfig)} | base
     for names, readers in _ONLY_FOR:
         for name in names:
             if v["optimizer"] not in readers and given[name] and v[name] != defaults[name]:

@@ -107,6 +107,9 @@ def test_default_values_and_preset_values_are_not_conflicts():
     resolve_config(optimizer="lbfgs", beta1=0.9, learning_rate=10.0)
     config = resolve_config(preset="tf-tutorial", optimizer="lbfgs")  # the preset's Adam betas
     assert config.optimizer == "lbfgs" and config.beta1 == 0.99
+    assert resolve_config(config) == config  # a resolved config resolves to itself
+    with pytest.raises(ValueError, match="beta1=0.5 applies only"):
+        resolve_config(config, beta1=0.5)
 
 
 def test_resize_refuses_absurd_sizes_without_a_memory_error():
