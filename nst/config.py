@@ -14,17 +14,15 @@ Keras names (``block4_conv2``) are accepted and resolved to the file's (``relu4_
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nst.choices import (
-    INIT_MODES,
+from nst.choices import (  # INIT_MODES: what `init` accepts, as nst.config has always offered
+    INIT_MODES,  # noqa: F401
     LBFGS_ENGINES,
     OPTIMIZERS,
     POOLING,
@@ -32,7 +30,9 @@ from nst.choices import (
     REMOVED_LBFGS_ENGINES,
 )
 from nst.conventions import CONTENT_CONVENTIONS, STYLE_CONVENTIONS, TV_KINDS
+from nst.memory import check_longer_side
 from nst.presets import Preset, get_preset
+from nst.values import check_choice, check_init, check_integer, check_number
 
 #: What a field left at None becomes when no preset sets it. Gatys' formulas on our Caffe-scale
 #: network: content relu4_2, style relu1_1..relu5_1 with w_l = 1/5, alpha = 1 and beta = 1e4,
@@ -210,57 +210,11 @@ def _layer_dict(value: Any, argument: str, names: Sequence[str] | None) -> dict[
             resolved = resolve_layer(name, names)
         except ValueError as error:
             raise ValueError(f"{argument}: {error}") from None
-        weight = _number(weight, f"{argument}[{name!r}]", minimum=0.0)
+        weight = check_number(weight, f"{argument}[{name!r}]", minimum=0.0)
         if resolved in layers:
             raise ValueError(f"{argument}: layer {resolved!r} is given twice; give it once")
         layers[resolved] = weight
     return layers
-
-
-def _number(value: Any, argument: str, *, minimum: float, strict: bool = False) -> float:
-    """`value` as a finite float >= minimum (> minimum when strict); ValueError otherwise."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{argument} must be a number, got {value!r}") from None
-    if not math.isfinite(number) or number < minimum or (strict and number == minimum):
-        relation = ">" if strict else ">="
-        raise ValueError(f"{argument} must be a finite number {relation} {minimum}, got {value!r}")
-    return number
-
-
-def _integer(value: Any, argument: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{argument} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _choice(value: Any, argument: str, valid: Sequence[str], removed=None) -> str:
-    if value in (removed or {}):  # a name that was valid once: say why it is gone
-        raise ValueError(f"{argument} {value!r} was {removed[value]}; valid: {', '.join(valid)}")
-    if value not in valid:
-        raise ValueError(f"unknown {argument} {value!r}; use one of: {', '.join(valid)}")
-    return value
-
-
-def _check_init(init: Any) -> Any:
-    if isinstance(init, np.ndarray):
-        if init.ndim != 3 or init.shape[2] != 3:
-            raise ValueError(f"init image must be an (H, W, 3) RGB array, got shape {init.shape}")
-        return init
-    if isinstance(init, str) and init in INIT_MODES:
-        return init
-    if isinstance(init, (str, os.PathLike)):
-        if not Path(init).is_file():
-            raise ValueError(
-                f"init {str(init)!r} is neither a mode ({', '.join(INIT_MODES)}) nor an "
-                "existing image file; give one of the modes or the path of an image"
-            )
-        return str(init)
-    raise ValueError(
-        f"init must be one of {', '.join(INIT_MODES)}, an image path or an (H, W, 3) array, "
-        f"got {type(init).__name__}"
-    )
 
 
 def resolve_config(
@@ -303,7 +257,7 @@ def resolve_config(
             f"unknown setting(s) {', '.join(unknown)}; valid settings: {', '.join(sorted(known))}"
         )
     config = replace(config, **overrides)
-    given = {name: getattr(config, name) is not None for name in ("content_layers", "style_layers")}
+    given = {f.name: getattr(config, f.name) is not None for f in fields(StylizeConfig)}
     preset = config.preset
     if isinstance(preset, str):
         preset = get_preset(preset)
@@ -319,21 +273,21 @@ def resolve_config(
     values["preset"] = None if preset is None else preset.name
 
     v = values
-    v["iterations"] = _integer(v["iterations"], "iterations", minimum=0)
-    v["optimizer"] = _choice(v["optimizer"], "optimizer", OPTIMIZERS)
-    v["learning_rate"] = _number(v["learning_rate"], "learning_rate", minimum=0.0, strict=True)
+    v["iterations"] = check_integer(v["iterations"], "iterations", minimum=0)
+    v["optimizer"] = check_choice(v["optimizer"], "optimizer", OPTIMIZERS)
+    v["learning_rate"] = check_number(v["learning_rate"], "learning_rate", minimum=0.0, strict=True)
     for name in ("beta1", "beta2"):
-        v[name] = _number(v[name], name, minimum=0.0)
+        v[name] = check_number(v[name], name, minimum=0.0)
         if v[name] >= 1.0:
             raise ValueError(f"{name} must be in [0, 1), got {v[name]!r}")
-    v["epsilon"] = _number(v["epsilon"], "epsilon", minimum=0.0)
-    v["maxcor"] = _integer(v["maxcor"], "maxcor", minimum=1)
-    v["maxls"] = _integer(v["maxls"], "maxls", minimum=1)
-    v["lbfgs_engine"] = _choice(
+    v["epsilon"] = check_number(v["epsilon"], "epsilon", minimum=0.0)
+    v["maxcor"] = check_integer(v["maxcor"], "maxcor", minimum=1)
+    v["maxls"] = check_integer(v["maxls"], "maxls", minimum=1)
+    v["lbfgs_engine"] = check_choice(
         v["lbfgs_engine"], "lbfgs_engine", LBFGS_ENGINES, removed=REMOVED_LBFGS_ENGINES
     )
     for name in ("content_weight", "style_weight", "tv_weight"):
-        v[name] = _number(v[name], name, minimum=0.0)
+        v[name] = check_number(v[name], name, minimum=0.0)
     for term in ("content", "style"):
         layers = f"{term}_layers"
         if v[f"{term}_weight"] == 0 and not given[layers]:
@@ -343,51 +297,81 @@ def resolve_config(
         v[layers] = _layer_dict(v[layers], layers, layer_names)
     if not v["content_layers"] and not v["style_layers"]:
         raise ValueError("content_layers and style_layers are both empty; give at least one layer")
-    v["content_convention"] = _choice(
+    v["content_convention"] = check_choice(
         v["content_convention"], "content_convention", CONTENT_CONVENTIONS
     )
-    v["style_convention"] = _choice(v["style_convention"], "style_convention", STYLE_CONVENTIONS)
-    v["tv_kind"] = _choice(v["tv_kind"], "tv_kind", TV_KINDS)
-    v["pixel_range"] = _number(v["pixel_range"], "pixel_range", minimum=0.0, strict=True)
-    v["tv_pixel_scale"] = _number(v["tv_pixel_scale"], "tv_pixel_scale", minimum=0.0, strict=True)
+    v["style_convention"] = check_choice(
+        v["style_convention"], "style_convention", STYLE_CONVENTIONS
+    )
+    v["tv_kind"] = check_choice(v["tv_kind"], "tv_kind", TV_KINDS)
+    v["pixel_range"] = check_number(v["pixel_range"], "pixel_range", minimum=0.0, strict=True)
+    v["tv_pixel_scale"] = check_number(
+        v["tv_pixel_scale"], "tv_pixel_scale", minimum=0.0, strict=True
+    )
     if v["size"] is not None:
-        v["size"] = _integer(v["size"], "size", minimum=1)
-    v["pooling"] = _choice(v["pooling"], "pooling", POOLING)
-    v["init"] = _check_init(v["init"])
-    v["init_noise"] = _number(v["init_noise"], "init_noise", minimum=0.0)
+        v["size"] = check_integer(v["size"], "size", minimum=1)
+        check_longer_side(v["size"], "size", optimizer=v["optimizer"], maxcor=v["maxcor"])
+    v["pooling"] = check_choice(v["pooling"], "pooling", POOLING)
+    v["init"] = check_init(v["init"])
+    v["init_noise"] = check_number(v["init_noise"], "init_noise", minimum=0.0)
     if v["style_blend"] is not None:
-        blend = [_number(w, "style_blend", minimum=0.0) for w in v["style_blend"]]
+        blend = [check_number(w, "style_blend", minimum=0.0) for w in v["style_blend"]]
         if not blend or sum(blend) <= 0:
             raise ValueError(
                 f"style_blend must hold one weight >= 0 per style image with a positive sum, "
                 f"got {v['style_blend']!r}"
             )
         v["style_blend"] = tuple(blend)
-    v["seed"] = _integer(v["seed"], "seed", minimum=0)
+    v["seed"] = check_integer(v["seed"], "seed", minimum=0)
     _check_beyond(v)
+    _check_conflicts(v, given, base)
     return StylizeConfig(**v)
+
+
+#: Settings that only one kind of optimiser reads: (fields, the optimisers that read them).
+_ONLY_FOR = (
+    (("maxcor", "maxls", "lbfgs_engine"), ("lbfgs",)),
+    (("beta1", "beta2", "epsilon"), ("adam",)),
+    (("learning_rate",), ("adam", "sgd")),
+)
+
+
+def _check_conflicts(v: dict[str, Any], given: dict[str, bool], base: dict[str, Any]) -> None:
+    """ValueError for a setting the optimiser never reads, given away from its default (the
+    preset's value, else `DEFAULTS`, else the field's: re-resolving a resolved config passes)."""
+    defaults = {f.name: f.default for f in fields(StylizeConfig)} | base
+    for names, readers in _ONLY_FOR:
+        for name in names:
+            if v["optimizer"] not in readers and given[name] and v[name] != defaults[name]:
+                raise ValueError(
+                    f"{name}={v[name]!r} applies only to optimizer {' or '.join(readers)}, and "
+                    f"this run uses {v['optimizer']!r}; drop {name} or choose that optimizer"
+                )
 
 
 def _check_beyond(v: dict[str, Any]) -> None:
     """Check (and normalise in place) the issue-6 fields: colours, style scale, scales, masks."""
     if v["preserve_colors"] is not None:
-        v["preserve_colors"] = _choice(v["preserve_colors"], "preserve_colors", PRESERVE_COLORS)
-    v["style_scale"] = _number(v["style_scale"], "style_scale", minimum=0.0, strict=True)
-    v["style_layer_weight_exp"] = _number(
+        v["preserve_colors"] = check_choice(
+            v["preserve_colors"], "preserve_colors", PRESERVE_COLORS
+        )
+    v["style_scale"] = check_number(v["style_scale"], "style_scale", minimum=0.0, strict=True)
+    v["style_layer_weight_exp"] = check_number(
         v["style_layer_weight_exp"], "style_layer_weight_exp", minimum=0.0, strict=True
     )
     scales = v["scales"]
     if scales is not None and not (isinstance(scales, str) and scales == "auto"):
         if isinstance(scales, str) or not isinstance(scales, Sequence) or not scales:
             raise ValueError(f"scales must be 'auto' or a list of sizes in pixels, got {scales!r}")
-        v["scales"] = tuple(_integer(s, "scales", minimum=1) for s in scales)
+        v["scales"] = tuple(check_integer(s, "scales", minimum=1) for s in scales)
+        check_longer_side(max(v["scales"]), "scales", optimizer=v["optimizer"], maxcor=v["maxcor"])
         if any(b <= a for a, b in zip(v["scales"][:-1], v["scales"][1:], strict=True)):
             raise ValueError(f"scales must be strictly increasing, got {list(scales)!r}")
     if v["scale_iterations"] is not None:
         if v["scales"] is None:
             raise ValueError("scale_iterations needs scales (coarse-to-fine); give scales too")
         v["scale_iterations"] = tuple(
-            _integer(i, "scale_iterations", minimum=0) for i in v["scale_iterations"]
+            check_integer(i, "scale_iterations", minimum=0) for i in v["scale_iterations"]
         )
     masks = v["style_masks"]
     if masks is not None:

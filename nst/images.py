@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import numbers
 import os
+import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from nst.atomic import write_atomic
+from nst.provenance import recall
 
 #: Largest image (in pixels) `load_image` accepts: Pillow's own decompression-bomb error limit
 #: (2 * Image.MAX_IMAGE_PIXELS = 178,956,970), so a tiny file cannot expand into gigabytes.
@@ -114,15 +117,26 @@ def resize_image(
     new_h, new_w = fit_longer_side(h, w, int(size)) if _is_int(size) else map(int, size)
     if (new_h, new_w) == (h, w):
         return array.copy() if copy else array
-    channels = [
-        np.asarray(
-            Image.fromarray(np.ascontiguousarray(array[:, :, c])).resize(
-                (new_w, new_h), Image.Resampling.LANCZOS
-            )
+    if new_h < 1 or new_w < 1 or new_h * new_w > MAX_PIXELS:
+        raise ValueError(
+            f"size {size}: resizing a {h}x{w} image to {new_h}x{new_w} is outside 1 to "
+            f"{MAX_PIXELS:,} pixels (nst.images.MAX_PIXELS); choose a smaller size"
         )
-        for c in range(array.shape[2])
-    ]  # each (new_h, new_w) float32
-    return np.clip(np.stack(channels, axis=-1), 0.0, 255.0).astype(np.float32)
+    try:
+        channels = [
+            np.asarray(
+                Image.fromarray(np.ascontiguousarray(array[:, :, c])).resize(
+                    (new_w, new_h), Image.Resampling.LANCZOS
+                )
+            )
+            for c in range(array.shape[2])
+        ]  # each (new_h, new_w) float32
+        return np.clip(np.stack(channels, axis=-1), 0.0, 255.0).astype(np.float32)
+    except MemoryError:
+        raise ValueError(
+            f"size {size}: not enough memory to resize a {h}x{w} image to {new_h}x{new_w}; "
+            "choose a smaller size"
+        ) from None
 
 
 def _composite_on_white(rgba: np.ndarray) -> np.ndarray:
@@ -212,7 +226,7 @@ def load_image(path: str | os.PathLike, *, max_size: int | None = None) -> np.nd
             with Image.open(path) as img:
                 width, height = img.size
                 if width * height > MAX_PIXELS:
-                    raise Image.DecompressionBombError(f"{width}x{height}")
+                    raise Image.DecompressionBombError(f"{width}x{height} = {width * height:,}")
                 if width == 0 or height == 0:
                     raise ImageError(
                         path,
@@ -225,9 +239,14 @@ def load_image(path: str | os.PathLike, *, max_size: int | None = None) -> np.nd
     except ImageError:
         raise
     except Image.DecompressionBombError as error:
+        # Pillow's message states its own limit; say the image's pixels and our limit once
+        found = re.search(r"[\d,]+ = ([\d,]+)|\((\d+) pixels\)", str(error))
+        pixels = f"{int((found.group(1) or found.group(2)).replace(',', '')):,} " if found else ""
+        pillows = 2 * Image.MAX_IMAGE_PIXELS if Image.MAX_IMAGE_PIXELS else MAX_PIXELS
         raise ImageError(
             path,
-            f"image is too large to load safely ({error}; limit {MAX_PIXELS:,} pixels)",
+            f"image is too large to load safely ({pixels}pixels, over the limit of "
+            f"{min(MAX_PIXELS, pillows):,})",
             "it may be a decompression bomb; if it is genuine, shrink it with an image editor",
         ) from None
     except UnidentifiedImageError:
@@ -264,9 +283,9 @@ def _to_uint8(image: np.ndarray, path: Path) -> np.ndarray:
 
 
 def save_image(
-    path: str | os.PathLike, image: np.ndarray, *, metadata: Mapping[str, str] | None = None
+    path: str | os.PathLike, image: Any, *, metadata: Mapping[str, str] | None = None
 ) -> Path:
-    """Write an RGB image to a PNG or JPEG file, atomically, optionally with text inside.
+    """Write an RGB image to a PNG or JPEG file, atomically, with its provenance inside.
 
     Parameters
     ----------
@@ -274,12 +293,15 @@ def save_image(
         Destination; the extension (``.png``, ``.jpg``, ``.jpeg``, any case) picks the format.
         Its directory must exist. An existing file is replaced only once the new one is
         completely written.
-    image : (H, W, 3) ndarray
-        uint8, or float / int in [0, 255] (rounded to the nearest integer, then clipped).
+    image : (H, W, 3) ndarray, or a `nst.Step`
+        uint8, or float / int in [0, 255] (rounded to the nearest integer, then clipped). A
+        Step's image, or the Step itself, carries its weights' provenance (see `metadata`).
     metadata : mapping of str to str, optional
         Provenance text stored in the file: one PNG ``tEXt`` chunk per entry (read back with
         ``Image.open(path).text``), or for JPEG one comment of ``key: value`` lines
-        (``Image.open(path).info["comment"]``).
+        (``Image.open(path).info["comment"]``). Default: the label of an image made by
+        `nst.stylize` (software, weights, iteration, loss; "SYNTHETIC" for random weights,
+        `nst.provenance`), none for other arrays.
 
     Returns
     -------
@@ -298,6 +320,9 @@ def save_image(
     ``os.replace`` (atomic on one file system). JPEG quality is 95.
     """
     path = Path(path)
+    image = getattr(image, "image", image)  # a Step: its image (which carries its label)
+    if metadata is None:
+        metadata = recall(image)
     fmt = SAVE_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ImageError(

@@ -7,7 +7,8 @@ coarse-to-fine on top of it) take the same inputs and refuse bad ones with the s
 - `style_list`        one style (path or array) or several -> a list;
 - `load_mask`         a style mask (path or (H, W) array) -> float32 in [0, 1], resized;
 - `deepest_layer`     the deepest VGG-19 layer a config's loss uses;
-- `check_layers_fit`  every layer is in the file and reachable at an image size;
+- `check_layers_fit`  every layer is in the file, reachable at an image size with at least
+                      `MIN_POSITIONS` positions a side, and the run fits in memory (`nst.memory`);
 - `initial_image`     where the optimisation starts (an init mode, a path or an array).
 
 Every function raises ValueError naming the argument and what to give instead.
@@ -23,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from nst.images import load_image, resize_image
-from vgg_mat.architecture import VGG19_LAYER_NAMES
+from nst.memory import check_memory
+from vgg_mat.architecture import BLOCKS, VGG19_LAYER_NAMES
 
 __all__ = [
     "as_image",
@@ -31,6 +33,7 @@ __all__ = [
     "deepest_layer",
     "initial_image",
     "load_mask",
+    "network_width",
     "style_list",
 ]
 
@@ -146,11 +149,41 @@ def deepest_layer(config) -> str | None:
     return max(used, key=VGG19_LAYER_NAMES.index)
 
 
+#: The fewest positions a used layer's feature map may have along each side: at 1 x 1 a Gram
+#: matrix is one outer product, with no spatial statistics to match (a ``--size 1`` run
+#: "completed" with nothing learnt).
+MIN_POSITIONS = 2
+
+
+def network_width(net) -> float:
+    """The network's channel widths as a fraction of VGG-19's (1 for the published file).
+
+    The mean of ``C_out / VGG-19's C_out`` over the convolutions the network holds; the
+    ``synthetic`` miniature (widths // 16) gives about 1/16.
+    """
+    full = {f"conv{b}_{i}": c for b, n, c in BLOCKS for i in range(1, n + 1)}
+    ratios = [
+        layer.kernel.shape[3] / full[layer.name]
+        for layer in net.weights.layers
+        if layer.name in full and layer.kernel is not None
+    ]
+    return sum(ratios) / len(ratios) if ratios else 1.0
+
+
+def _fits(shapes: dict, layers: Sequence[str], least: int = MIN_POSITIONS) -> bool:
+    return all(n in shapes and min(shapes[n][:2]) >= least for n in layers)
+
+
 def check_layers_fit(
     net, config, size: tuple[int, int], what: str, *, hint: str = "use a larger size"
 ) -> None:
-    """ValueError if a config's layer is missing from `net` or `size` is too small to reach it.
+    """ValueError if a layer is missing from `net`, `size` is too small for it, or too large.
 
+    Too small: a used layer's feature map would have fewer than `MIN_POSITIONS` positions
+    along a side (a style image: none); the message gives the smallest size that works. Too
+    large: the
+    run's estimated peak memory exceeds what is available (`nst.memory.check_memory`; checked
+    for the image being optimised, not for style images, whose targets take one forward pass).
     `what` names the image in the message (e.g. ``"the content image"``, ``"style image 0"``);
     `hint` says what to change besides using shallower layers.
     """
@@ -161,12 +194,31 @@ def check_layers_fit(
             f"layer(s) {', '.join(missing)} are not in {net.weights.source or 'these weights'}; "
             f"valid names: {', '.join(net.names)}"
         )
+    optimised = not what.startswith("style")  # the image the run optimises, not a style image
+    least = MIN_POSITIONS if optimised else 1
     shapes = net.output_shapes(*size)
-    unreachable = [name for name in layers if name not in shapes]
-    if unreachable:
+    small = [name for name in layers if not _fits(shapes, [name], least)]
+    if small:
+        fit = (n for n in range(1, 4097) if _fits(net.output_shapes(n, n), small, least))
+        side = next(fit, None)
+        smallest = ""
+        if side is not None:
+            longer = -(-side * max(size) // min(size))  # the same shape, shorter side >= side
+            # below 4 px the image's shape says little about the original's (a --size 1 run)
+            at = f"size {longer}" if min(size) >= 4 else "a size at least that, more if not square"
+            smallest = f"; the smallest that works is {side} px on the shorter side ({at})"
         raise ValueError(
             f"{what} of {size[0]}x{size[1]} pixels is too small to reach layer(s) "
-            f"{', '.join(unreachable)}; {hint} or shallower layers"
+            f"{', '.join(small)} with at least {least}x{least} position(s)"
+            f"{smallest}; {hint} or shallower layers"
+        )
+    if optimised:
+        check_memory(
+            *size,
+            optimizer=config.optimizer,
+            maxcor=config.maxcor,
+            network_width=network_width(net),
+            argument=what,
         )
 
 

@@ -31,12 +31,26 @@ from typing import Any
 import numpy as np
 
 from nst.atomic import write_atomic
+from nst.provenance import SYNTHETIC_NOTICE, step_text, weights_label
+
+__all__ = [
+    "IMAGE_FORMATS",
+    "MANIFEST_VERSION",
+    "SYNTHETIC_NOTICE",
+    "environment",
+    "finish_manifest",
+    "image_label",
+    "manifest_path",
+    "read_image_text",
+    "run_manifest",
+    "save_labelled_image",
+    "step_label",
+    "utc_now",
+    "write_json",
+]
 
 #: Manifest format version (bump when a key changes meaning).
 MANIFEST_VERSION = 1
-
-#: What every file made with random weights says about itself.
-SYNTHETIC_NOTICE = "synthetic random weights, not a style-transfer result"
 
 #: Image formats the CLI writes, by lower-case extension (`nst.images.SAVE_FORMATS`, repeated
 #: here so the CLI checks an output name without importing PIL).
@@ -147,7 +161,8 @@ def finish_manifest(
     record : dict
         Updated in place.
     outcome : nst.progress.Outcome
-        Status, exit status, message, the step kept and the history.
+        Status, exit status, message, the signal that stopped it (``"SIGINT"``,
+        ``"SIGTERM"`` or None), the step kept and the history.
     written : bool
         Whether the kept step's image was written to the output.
     plot : Path or None
@@ -172,6 +187,7 @@ def finish_manifest(
     record.update(
         status=outcome.status,
         exit_status=outcome.exit_status,
+        signal=getattr(outcome, "signal", None),
         message=outcome.message,
         finished=utc_now(),
         wall_time_s=round(wall_time_s, 3),
@@ -198,25 +214,14 @@ def image_label(command: str, weights: Any, *, program: str = "nst") -> dict[str
     dict
         ``Software``, ``Weights``, ``Description``, and ``Warning`` for synthetic weights.
     """
-    label = {"Software": f"nst-from-scratch ({program} {command})", "Weights": weights.label}
-    if weights.synthetic:
-        label["Warning"] = SYNTHETIC_NOTICE.upper()
-        label["Description"] = f"SYNTHETIC: made with {SYNTHETIC_NOTICE}"
-    else:
-        label["Description"] = f"{program} {command} with VGG-19 weights ({weights.checksum})"
-    return label
+    software = f"nst-from-scratch ({program} {command})"
+    return weights_label(weights, software, made_by=f"{program} {command}")
 
 
 def step_label(label: Mapping[str, str], step: Any) -> dict[str, str]:
-    """`label` (from `image_label`) plus one step's iteration and total loss.
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace
-    >>> step_label({"Software": "nst"}, SimpleNamespace(iteration=50, losses={"total": 1234.5}))
-    {'Software': 'nst', 'Iteration': '50', 'Loss': '1234.5'}
-    """
-    return {**label, "Iteration": str(step.iteration), "Loss": f"{step.losses['total']:.6g}"}
+    """`label` (from `image_label`) plus one step's iteration and total loss
+    (`nst.provenance.step_text`)."""
+    return step_text(label, step)
 
 
 def utc_now() -> str:

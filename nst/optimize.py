@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -46,6 +46,7 @@ from nst.inputs import (
 )
 from nst.objective import Objective, image_to_variable, variable_to_image
 from nst.optimizers import adam_update, lbfgsb_iterations
+from nst.provenance import remember, step_text, weights_label
 from vgg_mat.architecture import VGG19_LAYER_NAMES
 from vgg_mat.network import build_network
 
@@ -70,12 +71,22 @@ class Step:
     elapsed : float
         Seconds since the run started (the first ``next()``; includes computing the targets and
         compiling the step).
+    weights : vgg_mat.VGGWeights or None
+        The weights that made the image (`nst.stylize` sets them). The image then carries
+        their provenance: ``nst.save_image(path, step.image)`` writes it into the file, loudly
+        for synthetic weights (`nst.provenance`).
     """
 
     iteration: int
     image: np.ndarray
     losses: dict[str, float]
     elapsed: float
+    weights: Any = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self.weights is not None and "total" in self.losses:
+            label = weights_label(self.weights, "nst-from-scratch (nst.stylize)")
+            remember(self.image, step_text(label, self))
 
 
 class StylizeError(RuntimeError):
@@ -262,7 +273,7 @@ def _run(net, config, content, styles, init, make_objective) -> Iterator[Step]:
         image = variable_to_image(np.asarray(z, np.float64).reshape(shape), config.pixel_range)
         image = image.astype(np.float32)
         losses = {key: float(value) for key, value in zip(objective.keys, values, strict=True)}
-        step = Step(iteration, image, losses, time.perf_counter() - start)
+        step = Step(iteration, image, losses, time.perf_counter() - start, net.weights)
         last[:] = [step]
         return step
 

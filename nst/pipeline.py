@@ -243,6 +243,7 @@ def _stages(content, style, net, config, sizes, iterations, first):
                 image=step.image,
                 losses=step.losses,
                 elapsed=time.perf_counter() - start,
+                weights=step.weights,
                 stage=k,
                 stages=len(sizes),
                 size=tuple(size),

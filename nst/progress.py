@@ -6,15 +6,19 @@ sees and what the manifest keeps:
 - `RunHistory`   per-iteration losses (every term and layer) and timings, in columns, plus the
   best step (lowest total loss) and the last one. Images of other steps are not kept.
 - `ProgressBar`  tqdm on stderr: iteration n / total, the per-term losses, it/s and the ETA.
-- `follow`       consume a run: record, show and hand each step on; stop cleanly on Ctrl-C, on a
-  non-finite loss (`nst.StylizeError`) or when handing a step on fails, and say which image
-  should be kept (the last, the best so far, or the last good one).
+- `follow`       consume a run: record, show and hand each step on; stop cleanly on Ctrl-C or
+  SIGTERM (`sigterm_as_interrupt`), on a non-finite loss (`nst.StylizeError`) or when handing
+  a step on fails, and say which image should be kept (the last, the best so far, or the last
+  good one).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -101,7 +105,8 @@ class ProgressBar:
     Parameters
     ----------
     total : int
-        Steps expected (``iterations + 1``: step 0 is the starting image).
+        Iterations expected (a run of 50 iterations shows ``50/50`` at its end): a step 0, the
+        starting image of a run or of a coarse-to-fine stage, shows its losses without counting.
     description : str
         Shown on the left (``"stylize"``, ``"texture"``, ...).
     quiet : bool
@@ -129,9 +134,10 @@ class ProgressBar:
         )
 
     def update(self, step: Any) -> None:
-        """Advance by one step and show its losses."""
-        self._bar.set_postfix_str(format_losses(step.losses), refresh=False)
-        self._bar.update(1)
+        """Show the step's losses; advance by one unless it is a starting image (iteration 0)."""
+        self._bar.set_postfix_str(format_losses(step.losses), refresh=step.iteration == 0)
+        if step.iteration:
+            self._bar.update(1)
 
     def close(self) -> None:
         """Finish the line (idempotent)."""
@@ -146,7 +152,7 @@ class Outcome:
     ----------
     status : {"completed", "interrupted", "failed"}
     exit_status : int
-        0, 130 (Ctrl-C) or 1 (non-finite loss, or `on_step` failed).
+        0, 130 (Ctrl-C), 143 (SIGTERM) or 1 (non-finite loss, or `on_step` failed).
     message : str or None
         scipy's termination message for a completed L-BFGS run (else None), or what went wrong.
     keep : Step or None
@@ -156,6 +162,8 @@ class Outcome:
     which : str or None
         ``"last"``, ``"best"`` or ``"last good"``.
     history : RunHistory
+    signal : str or None
+        ``"SIGINT"`` or ``"SIGTERM"`` when a signal stopped the run.
     """
 
     status: str
@@ -164,6 +172,28 @@ class Outcome:
     keep: Any
     which: str | None
     history: RunHistory
+    signal: str | None = None
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread (`sigterm_as_interrupt`): stops a run like Ctrl-C."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """Within: SIGTERM (``timeout``, docker, systemd) raises `Terminated` (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def follow(
@@ -188,7 +218,8 @@ def follow(
 
     Notes
     -----
-    Ctrl-C (`KeyboardInterrupt`) and `nst.StylizeError` end the run without propagating. The
+    Ctrl-C (`KeyboardInterrupt`), SIGTERM (`Terminated`, within `sigterm_as_interrupt`) and
+    `nst.StylizeError` end the run without propagating. The
     generator is always closed, which stops L-BFGS-B's worker thread when the run ends early.
     """
     from nst.optimize import StylizeError
@@ -210,9 +241,12 @@ def follow(
         finally:
             steps.close()
             bar.close()
+    except Terminated:
+        return Outcome("interrupted", 143, "terminated (SIGTERM)", history.best, "best", history,
+                       "SIGTERM")  # fmt: skip
     except KeyboardInterrupt:
         return Outcome("interrupted", 130, "interrupted (Ctrl-C / SIGINT)", history.best, "best",
-                       history)  # fmt: skip
+                       history, "SIGINT")  # fmt: skip
     except StylizeError as error:
         return Outcome("failed", 1, str(error), error.last_step, "last good", history)
     except (OSError, ValueError) as error:

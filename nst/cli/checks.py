@@ -1,6 +1,7 @@
 """Checks before any heavy work: input images, the output's name and folder, the device.
 
-Each failure is a `UsageError` (or an `nst.images.ImageError`) with one line that says what to
+A missing output folder is made (`make_folder`) only when the run is about to write. Each
+failure is a `UsageError` (or an `nst.images.ImageError`) with one line that says what to
 fix; the command exits with status 2 before TensorFlow is imported (the device check imports
 it, after the files are checked). Also the names of the files a run writes next to OUT.
 """
@@ -53,26 +54,33 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def check_output(out: Path, inputs: Sequence[Path], *, snapshots: bool) -> Path:
-    """OUT must have a supported extension, a writable folder, and overwrite no input."""
+    """OUT must have a supported extension, a folder that exists or can be made (`make_folder`
+    makes it, once the run is about to write), and overwrite no input; OUT, its manifest and
+    its plot must not be folders."""
     out = out.expanduser()
     if out.suffix.lower() not in IMAGE_FORMATS:
         raise UsageError(
             f"output {out}: unsupported extension {out.suffix or '(none)'!r}; "
             f"use one of {', '.join(IMAGE_FORMATS)}"
         )
-    if out.is_dir():
-        raise UsageError(f"output {out}: is a folder; give a file name inside it")
+    for what, path in (("output", out), ("manifest", manifest_path(out)),
+                       ("loss plot", plot_path(out))):  # fmt: skip
+        if path.is_dir():
+            raise UsageError(f"{what} {path}: is a folder; choose another -o")
     folder = out.parent
-    if not folder.exists():
-        raise UsageError(f"output folder {folder} does not exist; create it first (mkdir -p)")
-    if not folder.is_dir():
-        raise UsageError(f"output folder {folder} is not a folder")
+    existing = folder  # the nearest folder that exists: where the missing ones will be made
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(
+            f"output folder {folder}: {existing} is a file, not a folder; choose another -o"
+        )
     try:
-        with tempfile.TemporaryFile(dir=folder):
+        with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as error:
         raise UsageError(
-            f"output folder {folder} is not writable ({error.strerror}); choose another -o"
+            f"output folder {existing} is not writable ({error.strerror}); choose another -o"
         ) from None
     ours = [out, manifest_path(out), plot_path(out)]
     snapshot_name = re.compile(rf"{re.escape(out.stem)}\.\d{{4,}}\.png")
@@ -85,6 +93,16 @@ def check_output(out: Path, inputs: Sequence[Path], *, snapshots: bool) -> Path:
         if snapshots and snapshot_name.fullmatch(source.name) and _same_file(source.parent, folder):
             raise UsageError(f"--save-every would overwrite the input {source}; choose another -o")
     return out
+
+
+def make_folder(out: Path) -> None:
+    """Make OUT's folder and any missing parents (the README's ``-o out/result.png``)."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(
+            f"output folder {out.parent}: cannot create it ({error.strerror}); choose another -o"
+        ) from None
 
 
 def plot_path(out: Path) -> Path:

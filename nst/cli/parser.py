@@ -6,18 +6,20 @@
 - `add_command`      a sub-command with that formatter.
 - `add_options`      a command's `Option` rows (the `StylizeConfig` settings).
 - `add_run_arguments` what every run takes besides its settings: -o, --weights, --save-every,
-  --plot, --quiet, --device.
+  --plot, --quiet, --verbose, --device.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
 from nst.cli.arguments import integer
 from nst.cli.options import Option, describe_default
+from nst.cli.tflog import TF_LOG_VARIABLE
 from nst.manifest import SYNTHETIC_NOTICE
 from vgg_mat.standin import SYNTHETIC
 
@@ -51,8 +53,22 @@ class HelpFormatter(argparse.HelpFormatter):
         return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
 
 
+#: What argparse takes for a value, not an option, after a flag: any number with a minus sign
+#: (argparse's own pattern misses ``-1e-3`` and ``-inf``), so ``--tv-weight -1e-3`` reaches the
+#: option's own check and its message.
+NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.I)
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse with one-line errors: ``nst stylize: error: ... (see nst stylize --help)``."""
+    """argparse with one-line errors: ``nst stylize: error: ... (see nst stylize --help)``.
+
+    Negative numbers in every notation are values (`NEGATIVE_NUMBER`); sub-command parsers are
+    `Parser` too.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = NEGATIVE_NUMBER
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -103,6 +119,11 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, output_default: Path |
     )
     group.add_argument("--plot", action="store_true", help="write the loss curves, stem.losses.png")
     group.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    group.add_argument(
+        "--verbose",
+        action="store_true",
+        help=f"show TensorFlow's own log lines (hidden by default; also ${TF_LOG_VARIABLE}=1)",
+    )
     group.add_argument(
         "--device",
         choices=DEVICES,

@@ -7,9 +7,10 @@ output image (atomically), the plot and the manifest (`nst.manifest`).
 
 - A run writes OUT, OUT with ``.json`` (the manifest), optional snapshots ``<stem>.0050.png``
   and ``<stem>.losses.png`` next to it, and nothing else.
+- A missing output folder is made (with its parents) once the inputs and settings are checked.
 - Exit status: 0 done; 1 the loss became non-finite (the last good image is written) or an
-  output could not be written; 2 bad input; 130 interrupted (Ctrl-C: the best image so far is
-  written).
+  output could not be written; 2 bad input; 130 interrupted (Ctrl-C), 143 terminated (SIGTERM):
+  the best image so far is written and the manifest says which signal stopped the run.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import itertools
-import os
 import signal
 import sys
 import threading
@@ -31,6 +31,7 @@ from nst.atomic import write_atomic
 from nst.choices import INIT_MODES  # no TensorFlow: --init is checked before it loads
 from nst.cli.checks import (
     check_output,
+    make_folder,
     plot_path,
     read_image,
     select_device,
@@ -40,6 +41,8 @@ from nst.cli.checks import (
 from nst.cli.errors import UsageError
 from nst.cli.options import RECONSTRUCT_OPTIONS, STYLIZE_OPTIONS, TEXTURE_OPTIONS, Option
 from nst.cli.parser import PROG, add_command, add_options, add_run_arguments
+from nst.cli.tflog import import_tensorflow
+from nst.config import StylizeConfig, resolve_config
 from nst.manifest import (
     SYNTHETIC_NOTICE,
     finish_manifest,
@@ -51,10 +54,18 @@ from nst.manifest import (
     utc_now,
     write_json,
 )
-from nst.progress import Outcome, ProgressBar, RunHistory, follow, format_losses
+from nst.memory import check_memory, output_shape
+from nst.progress import (
+    Outcome,
+    ProgressBar,
+    RunHistory,
+    follow,
+    format_losses,
+    sigterm_as_interrupt,
+)
 from nst.samples import sample_content_path, sample_style_path
 from vgg_mat.architecture import DEFAULT_CONTENT_LAYERS
-from vgg_mat.standin import SYNTHETIC, load_located, locate_weights
+from vgg_mat.standin import SYNTHETIC, SYNTHETIC_WIDTH_DIVISOR, load_located, locate_weights
 
 
 @dataclass
@@ -111,15 +122,16 @@ def _synthetic_banner(weights) -> str:
 
 @contextlib.contextmanager
 def _no_interrupts():
-    """Ignore Ctrl-C while the final files are written (main thread only)."""
+    """Ignore Ctrl-C and SIGTERM while the final files are written (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _say(args: argparse.Namespace, text: str, *, always: bool = False) -> None:
@@ -166,15 +178,18 @@ def run(job: Job, args: argparse.Namespace, weights_path: Path | None) -> int:
     content = read_image(job.content, "content" if job.command != "texture" else "style")
     styles = [read_image(p, "style") for p in job.styles]
     out = _check_inputs(job, styles, weights_path, args)
+    config = resolve_config(StylizeConfig(), **job.overrides)  # ValueError: unknown name, ...
+    height, width = output_shape(config, *content.shape[:2])
+    check_memory(height, width, optimizer=config.optimizer, maxcor=config.maxcor,
+                 network_width=1 / SYNTHETIC_WIDTH_DIVISOR if weights_path is None else 1.0,
+                 argument="--size")  # fmt: skip
 
-    # 2. names (TensorFlow is imported here), then the weights
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # 2. TensorFlow (its log lines hidden unless --verbose), then the weights
+    import_tensorflow(verbose=args.verbose)
     select_device(args.device)
-    from nst.config import StylizeConfig, resolve_config
-    from nst.multiscale import expected_steps
+    from nst.multiscale import expected_steps, schedule
     from nst.pipeline import stylize_with_options
 
-    config = resolve_config(StylizeConfig(), **job.overrides)  # ValueError: unknown name, ...
     weights = load_weights(weights_path)
     steps = stylize_with_options(
         content, styles or None, weights=weights, config=config
@@ -201,6 +216,7 @@ def run(job: Job, args: argparse.Namespace, weights_path: Path | None) -> int:
             "quiet": args.quiet,
         },
     )
+    make_folder(out)
     write_json(manifest_path(out), record)
     label = image_label(job.command, weights, program=PROG)
 
@@ -215,8 +231,13 @@ def run(job: Job, args: argparse.Namespace, weights_path: Path | None) -> int:
             save_labelled_image(path, step.image, step_label(label, step))
             snapshots.append(str(path.resolve()))
 
-    bar = ProgressBar(total, job.command, quiet=args.quiet)
-    outcome = follow(steps, bar, snapshot)
+    stages = 1  # step 0 of each stage is a starting image, not an iteration
+    if config.scales is not None:
+        plan = schedule(config, *content.shape[:2], config.scales, config.scale_iterations)
+        stages = len(plan[1])
+    bar = ProgressBar(total - stages, job.command, quiet=args.quiet)
+    with sigterm_as_interrupt():
+        outcome = follow(steps, bar, snapshot)
     with _no_interrupts():
         _finish(outcome, record, out, label, args.plot, weights, started)
         record["snapshots"] = snapshots
@@ -264,13 +285,13 @@ def _report(args, job: Job, out: Path, outcome: Outcome, weights) -> None:
         losses = format_losses(keep.losses)
         _say(args, f"{name}: wrote {where} (iteration {keep.iteration}, {losses}){tag}")
     elif outcome.status == "interrupted" and keep is None:
-        text = f"{name}: interrupted before the first iteration; wrote {manifest_path(out)}"
+        text = f"{name}: {outcome.message} before the first iteration; wrote {manifest_path(out)}"
         _say(args, text, always=True)
     elif outcome.status == "interrupted":
         text = (
-            f"{name}: interrupted after {len(outcome.history.records)} step(s); wrote the best "
-            f"image so far (iteration {keep.iteration}, total {keep.losses['total']:.4g}) to "
-            f"{where}{tag}"
+            f"{name}: {outcome.message} after {len(outcome.history.records)} step(s); wrote "
+            f"the best image so far (iteration {keep.iteration}, total "
+            f"{keep.losses['total']:.4g}) to {where}{tag}"
         )
         _say(args, text, always=True)
     else:

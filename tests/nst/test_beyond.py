@@ -271,3 +271,23 @@ def test_config_defaults_leave_gatys_alone():
     assert config.preserve_colors is None and config.scales is None
     assert config.style_scale == 1.0 and config.style_layer_weight_exp == 1.0
     assert config.style_masks is None and config.scale_iterations is None
+
+
+def test_images_of_the_options_carry_the_weights_provenance(
+    tiny_weights, content32, style32, tmp_path
+):
+    """`nst.save_image(path, step.image)` labels a recoloured and a coarse-to-fine image too."""
+    from PIL import Image
+
+    content = resize_image(content32, 64)
+    runs = {
+        "luminance": stylize_with_options(
+            content32, style32, weights=tiny_weights, preserve_colors="luminance", **QUICK
+        ),
+        "scales": stylize_with_options(
+            content, style32, weights=tiny_weights, scales=[32, 64], **QUICK
+        ),
+    }
+    for name, steps in runs.items():
+        path = save_image(tmp_path / f"{name}.png", list(steps)[-1].image)
+        assert "SYNTHETIC" in Image.open(path).text.get("Warning", ""), name

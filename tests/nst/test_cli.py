@@ -326,7 +326,12 @@ BAD = {
         ["stylize", "{content}", "{dir}/sty.json", "-o", "{dir}/sty.png"],
         "overwrite",
     ),
-    "output folder missing": (["stylize", "{content}", "-o", "{dir}/no/x.png"], "does not exist"),
+    # issue 16: a missing folder is made (test_cli_bad_input.py); a file on the way is refused
+    "output folder under a file": (
+        ["stylize", "{content}", "-o", "{content}/a/b/x.png"],
+        "content.png is a file, not a folder",
+    ),
+    "manifest is a folder": (["stylize", "{content}", "-o", "{dir}/held.png"], "held.json"),
     "output folder is a file": (["stylize", "{content}", "-o", "{content}/x.png"], "not a folder"),
     "output is a folder": (["stylize", "{content}", "-o", "{dir}/out.png"], "is a folder"),
     "unsupported extension": (["stylize", "{content}", "-o", "{dir}/out/x.gif"], "'.gif'"),
@@ -394,6 +399,7 @@ def test_bad_input_exits_2_with_one_line_and_touches_nothing(case, files, weight
     (files["dir"] / "text.png").write_text("not an image")
     (files["dir"] / "out.png").mkdir()
     (files["dir"] / "sty.json").write_bytes(files["style"].read_bytes())  # a PNG named .json
+    (files["dir"] / "held.json").mkdir()  # the manifest of -o held.png would be a folder
     args, phrase = BAD[case]
     fields = {k: str(v) for k, v in files.items()}
     argv = [a.format(**fields) for a in args]

@@ -64,7 +64,7 @@ def test_sigint_writes_the_best_image_an_interrupted_manifest_and_exits_130(
     seen = b""
     deadline = time.monotonic() + 240
     try:
-        while max(map(int, re.findall(rb"(\d+)/100001", seen)), default=0) < 4:  # 4 steps done
+        while max(map(int, re.findall(rb"(\d+)/100000", seen)), default=0) < 4:  # 4 steps done
             assert time.monotonic() < deadline, seen.decode(errors="replace")
             chunk = os.read(process.stderr.fileno(), 4096)
             assert chunk, f"nst exited early: {seen.decode(errors='replace')}"
@@ -113,7 +113,17 @@ def test_files_and_numbers_are_checked_before_tensorflow_is_imported(images, tmp
     cases = [
         ["stylize", str(tmp_path / "missing.png"), "-o", out],
         ["stylize", str(content), "-o", str(content)],
-        ["stylize", str(content), "-o", str(tmp_path / "no" / "x.png")],
+        ["stylize", str(content), "-o", str(content / "no" / "x.png")],  # a file on the way
+        *(  # issue 16; --weights synthetic: no file to find
+            ["stylize", str(content), "--weights", "synthetic", *case]
+            for case in (
+                ["-o", str(tmp_path / "held.png")],  # held.json is a folder
+                ["-o", out, "--size", "100000"],  # the memory it would need
+                ["-o", out, "--optimizer", "adam", "--lbfgs-engine", "minimize"],
+                ["-o", out, "--tv-weight", "-1e-3"],
+                ["-o", out, "--preset", "nope"],
+            )
+        ),
         ["stylize", str(content), "-o", str(tmp_path / "x.gif")],
         ["stylize", str(content), "-o", out, "--size", "0"],
         ["stylize", str(content), "-o", out, "--style-weight", "-1"],
@@ -121,6 +131,7 @@ def test_files_and_numbers_are_checked_before_tensorflow_is_imported(images, tmp
         ["stylize", str(content), "-o", out, "--weights", str(tmp_path / "none.mat")],
         ["texture", str(tmp_path / "missing.png"), "-o", out],
     ]
+    (tmp_path / "held.json").mkdir()
     script = CHECKS_BEFORE_TENSORFLOW.format(cases=cases)
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                             text=True, timeout=120)  # fmt: skip
@@ -129,7 +140,13 @@ def test_files_and_numbers_are_checked_before_tensorflow_is_imported(images, tmp
     errors = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(errors) == len(cases) and all(line.startswith("nst ") for line in errors), errors
     assert "Traceback" not in result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["content.png", "style.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content.png", "held.json", "style.png"]
+    for phrase in ("manifest " + str(tmp_path / "held.json") + ": is a folder",
+                   "--size: a 71429x100000 px run with lbfgs needs about", "GiB is available",
+                   "lbfgs_engine='minimize' applies only to optimizer lbfgs",
+                   "argument --tv-weight: must be a finite number >= 0, got -1e-3"):  # fmt: skip
+        assert phrase in result.stderr, (phrase, result.stderr)
+    assert ".tmp" not in result.stderr  # no temporary file named
 
 
 def _closed_port() -> int:
@@ -162,3 +179,54 @@ def test_make_demo_offline_explains_itself_and_exits_2(tmp_path, env):
                    "534,904,783", "106118b7cf60435e6d8e04f6a6dc3657"):  # fmt: skip
         assert phrase in err, phrase
     assert not (tmp_path / "out").exists()
+
+
+def test_sigterm_writes_the_best_image_a_manifest_with_the_signal_and_exits_143(
+    images, tmp_path, env, synthetic_2016_path
+):
+    """``timeout``, docker and systemd stop a program with SIGTERM: handled like Ctrl-C."""
+    content, style = images
+    out = tmp_path / "termed.png"
+    argv = _nst("stylize", str(content), str(style), "-o", str(out), "--weights",
+                str(synthetic_2016_path), "--size", "48", "--iterations", "100000",
+                "--optimizer", "adam")  # fmt: skip
+    process = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    seen = b""
+    deadline = time.monotonic() + 240
+    try:
+        while max(map(int, re.findall(rb"(\d+)/100000", seen)), default=0) < 3:
+            assert time.monotonic() < deadline, seen.decode(errors="replace")
+            chunk = os.read(process.stderr.fileno(), 4096)
+            assert chunk, f"nst exited early: {seen.decode(errors='replace')}"
+            seen += chunk
+        process.send_signal(signal.SIGTERM)
+        rest = process.communicate(timeout=120)[1]
+    finally:
+        if process.poll() is None:
+            process.kill()
+    err = (seen + rest).decode(errors="replace")
+    assert process.returncode == 143, err
+    assert "Traceback" not in err and "terminated (SIGTERM)" in err
+    manifest = json.loads(out.with_suffix(".json").read_text())
+    assert (manifest["status"], manifest["exit_status"], manifest["signal"]) == (
+        "interrupted", 143, "SIGTERM")  # fmt: skip
+    assert manifest["output"]["written"] and manifest["output"]["which"] == "best"
+    with Image.open(out) as img:
+        assert img.size == (48, 34)
+    assert SYNTHETIC_NOTICE in read_image_text(out)
+
+
+def test_a_quiet_run_into_a_new_folder_prints_no_tensorflow_log_lines(images, tmp_path, env):
+    """The README's offline command on a fresh clone: ``out/`` does not exist yet."""
+    content, style = images
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    env.pop("NST_TF_LOG", None)
+    argv = _nst("stylize", str(content), str(style), "-o", "out/deep/synthetic.png", "--weights",
+                "synthetic", "--size", "48", "--iterations", "2", "--quiet")  # fmt: skip
+    result = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "deep" / "synthetic.png").is_file()
+    assert (tmp_path / "out" / "deep" / "synthetic.json").is_file()
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("!!")]
+    assert lines == [], result.stderr  # no I0000/E0000 lines, no absl notice, no cuInit
