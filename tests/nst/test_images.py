@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import nst.atomic
 import nst.images
+import vgg_mat.atomic
 from nst.images import (
     MAX_PIXELS,
     ImageError,
@@ -286,7 +286,7 @@ def test_save_when_the_temporary_file_cannot_be_created(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(nst.atomic.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(vgg_mat.atomic.tempfile, "mkstemp", refuse)
     with pytest.raises(ImageError, match=r"x\.png: could not write the image \(Permission denied"):
         save_image(tmp_path / "x.png", np.zeros((2, 2, 3)))
 
