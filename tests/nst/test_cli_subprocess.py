@@ -52,6 +52,24 @@ def _nst(*args: str) -> list[str]:
     return [sys.executable, "-m", "nst", *args]
 
 
+def _signal_after_steps(process: subprocess.Popen, steps: int, sig: int) -> str:
+    """Wait until the progress bar shows `steps` iterations done, send `sig`, return stderr."""
+    seen = b""
+    deadline = time.monotonic() + 240
+    try:
+        while max(map(int, re.findall(rb"(\d+)/100000", seen)), default=0) < steps:
+            assert time.monotonic() < deadline, seen.decode(errors="replace")
+            chunk = os.read(process.stderr.fileno(), 4096)
+            assert chunk, f"nst exited early: {seen.decode(errors='replace')}"
+            seen += chunk
+        process.send_signal(sig)
+        rest = process.communicate(timeout=120)[1]
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return (seen + rest).decode(errors="replace")
+
+
 def test_sigint_writes_the_best_image_an_interrupted_manifest_and_exits_130(
     images, tmp_path, env, synthetic_2016_path
 ):
@@ -61,20 +79,7 @@ def test_sigint_writes_the_best_image_an_interrupted_manifest_and_exits_130(
                 str(synthetic_2016_path), "--size", "48", "--iterations", "100000",
                 "--optimizer", "adam", "--save-every", "2", "--plot")  # fmt: skip
     process = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
-    seen = b""
-    deadline = time.monotonic() + 240
-    try:
-        while max(map(int, re.findall(rb"(\d+)/100000", seen)), default=0) < 4:  # 4 steps done
-            assert time.monotonic() < deadline, seen.decode(errors="replace")
-            chunk = os.read(process.stderr.fileno(), 4096)
-            assert chunk, f"nst exited early: {seen.decode(errors='replace')}"
-            seen += chunk
-        process.send_signal(signal.SIGINT)
-        rest = process.communicate(timeout=120)[1]
-    finally:
-        if process.poll() is None:
-            process.kill()
-    err = (seen + rest).decode(errors="replace")
+    err = _signal_after_steps(process, 4, signal.SIGINT)
     assert process.returncode == 130, err
     assert "Traceback" not in err and "interrupted" in err
     assert "it/s" in err or "s/it" in err  # tqdm's rate
@@ -191,20 +196,7 @@ def test_sigterm_writes_the_best_image_a_manifest_with_the_signal_and_exits_143(
                 str(synthetic_2016_path), "--size", "48", "--iterations", "100000",
                 "--optimizer", "adam")  # fmt: skip
     process = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
-    seen = b""
-    deadline = time.monotonic() + 240
-    try:
-        while max(map(int, re.findall(rb"(\d+)/100000", seen)), default=0) < 3:
-            assert time.monotonic() < deadline, seen.decode(errors="replace")
-            chunk = os.read(process.stderr.fileno(), 4096)
-            assert chunk, f"nst exited early: {seen.decode(errors='replace')}"
-            seen += chunk
-        process.send_signal(signal.SIGTERM)
-        rest = process.communicate(timeout=120)[1]
-    finally:
-        if process.poll() is None:
-            process.kill()
-    err = (seen + rest).decode(errors="replace")
+    err = _signal_after_steps(process, 3, signal.SIGTERM)
     assert process.returncode == 143, err
     assert "Traceback" not in err and "terminated (SIGTERM)" in err
     manifest = json.loads(out.with_suffix(".json").read_text())
