@@ -16,7 +16,7 @@ The optimisation:
 - `optimizers`    Adam's update (`adam`) and box-constrained L-BFGS: the projected L-BFGS in
                   TensorFlow (`lbfgs`), or scipy's L-BFGS-B (`lbfgs_scipy`, the reference).
 - `optimize`      `stylize(...)`: the single-scale loop, a generator of `Step` records; no I/O.
-- `guided`, `layer_weights`: guided Grams for style masks, per-layer style weights.
+- `masks`, `layer_weights`: guided Grams for style masks, per-layer style weights.
 - `pipeline`      `stylize_with_options(...)`: colour preservation (`color`) and coarse-to-fine
                   (`multiscale`) on top of `stylize`; `masks` (docs/beyond-gatys.md).
 

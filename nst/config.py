@@ -33,6 +33,7 @@ from nst.conventions import CONTENT_CONVENTIONS, STYLE_CONVENTIONS, TV_KINDS
 from nst.memory import check_longer_side
 from nst.presets import Preset, get_preset
 from nst.values import check_choice, check_init, check_integer, check_number
+from vgg_mat.architecture import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS
 
 #: What a field left at None becomes when no preset sets it. Gatys' formulas on our Caffe-scale
 #: network: content relu4_2, style relu1_1..relu5_1 with w_l = 1/5, alpha = 1 and beta = 1e4,
@@ -46,8 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "beta1": 0.9,
     "beta2": 0.999,
     "epsilon": 1e-8,
-    "content_layers": ("relu4_2",),
-    "style_layers": ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"),
+    "content_layers": DEFAULT_CONTENT_LAYERS,  # relu4_2
+    "style_layers": DEFAULT_STYLE_LAYERS,  # relu1_1 ... relu5_1
     "content_weight": 1.0,
     "style_weight": 1e4,
     "tv_weight": 0.0,

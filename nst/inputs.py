@@ -159,7 +159,7 @@ def network_width(net) -> float:
     """The network's channel widths as a fraction of VGG-19's (1 for the published file).
 
     The mean of ``C_out / VGG-19's C_out`` over the convolutions the network holds; the
-    ``synthetic`` miniature (widths // 16) gives about 1/16.
+    miniature of ``--weights synthetic`` (widths // 8) gives about 1/8.
     """
     full = {f"conv{b}_{i}": c for b, n, c in BLOCKS for i in range(1, n + 1)}
     ratios = [

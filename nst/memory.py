@@ -8,7 +8,8 @@ measurements of BENCHMARKS.md (peak RSS, full-width VGG-19, TensorFlow on a CPU)
 - ``BASE`` (800 MiB): the interpreter, TensorFlow and the weights up to relu5_1.
 - ``NETWORK_BYTES_PER_PIXEL`` (2,300): the activations kept for the gradient, per input pixel,
   for the full network; ``width`` is the network's width as a fraction of VGG-19's (1 for the
-  published file, 1/16 for the ``synthetic`` miniature), since activations scale with channels.
+  published file, 1/8 for ``--weights synthetic``, whose widths are C // 8), since activations
+  scale with channels.
 - the optimiser's own vectors: Adam and SGD hold about ten (H, W, 3) float32/float64 copies of
   the image (110 B per pixel); L-BFGS holds ``2 * maxcor + 8`` float64 vectors (672 B at
   ``maxcor`` 10).

@@ -142,8 +142,10 @@ class Objective:
     def _targets(self, content, styles):
         """P_l and the style targets, computed in one compiled call."""
         config = self.config
-        content_layers = list(self.content_layers) if config.content_weight > 0 else []
-        style_layers = list(self.style_layers) if config.style_weight > 0 else []
+        content_layers = [name for name, w in self.content_layers.items() if w > 0]
+        content_layers = content_layers if config.content_weight > 0 else []
+        style_layers = [name for name, w in self.style_layers.items() if w > 0]
+        style_layers = style_layers if config.style_weight > 0 and styles else []
 
         @tf.function(autograph=False)
         def targets(content, styles):

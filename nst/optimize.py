@@ -163,8 +163,9 @@ def stylize(
         ``size``, ``pooling``, ``init``, ``init_noise``, ``style_blend``, ``seed``, and the
         options beyond Gatys: ``preserve_colors``, ``style_scale``, ``scales``,
         ``scale_iterations``, ``style_masks``, ``style_layer_weight_exp`` (see
-        `StylizeConfig`). ``preserve_colors`` and ``scales`` are refused here: they compose
-        on top of this loop in `nst.stylize_with_options`.
+        `StylizeConfig`). ``preserve_colors``, ``scales`` and ``style_masks`` (without a
+        masked `objective`) are refused here: they compose on top of this loop in
+        `nst.stylize_with_options`.
 
     Returns
     -------
@@ -176,10 +177,11 @@ def stylize(
     Raises
     ------
     ValueError
-        At once, before any TensorFlow work: ``preserve_colors`` or ``scales`` set (call
-        `nst.stylize_with_options`), a bad setting (see `resolve_config`), a missing
-        file, a layer the weights file lacks, an image too small for the deepest layer, a
-        `style_blend` whose length differs from the number of style images.
+        At once, before any TensorFlow work: ``preserve_colors``, ``scales`` or
+        ``style_masks`` set (call `nst.stylize_with_options`), a bad setting (see
+        `resolve_config`), a missing file, a layer the weights file lacks, an image too small
+        for the deepest layer, a `style_blend` whose length differs from the number of style
+        images.
     StylizeError
         While iterating: a loss (or the gradient) became non-finite. ``error.last_step`` is the
         last good Step, which is also the last one yielded.

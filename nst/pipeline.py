@@ -83,8 +83,7 @@ def stylize_with_options(
     styles = [as_image(s, f"style[{i}]") for i, s in enumerate(style_list(style))]
     h, w = content_image.shape[:2]
     size = (h, w) if config.size is None else fit_longer_side(h, w, config.size)
-    if check_style_masks(config, len(styles), size) is None:  # refused here, at once, if bad
-        config = replace(config, style_masks=None)  # no mask, or all None: the plain objective
+    config = _masks_checked(config, len(styles), size)  # a bad mask is refused here, at once
     objective = _objective(config)
     if mode is None and config.scales is None:
         return optimize.stylize(content_image, styles, weights=weights, config=config,
@@ -195,6 +194,15 @@ def stylize_coarse_to_fine(
     return _coarse_to_fine(content, style, weights, config, scales, scale_iterations, min_size)
 
 
+def _masks_checked(config, count: int, size: tuple[int, int]):
+    """`config` with its style masks checked at `size` (ValueError if bad), or without them
+    where none applies: no mask, every mask None, or no style term (the masks are ignored)."""
+    uses_style = config.style_weight > 0 and any(w > 0 for w in config.style_layers.values())
+    if not uses_style or check_style_masks(config, count, tuple(size)) is None:
+        return replace(config, style_masks=None)
+    return config
+
+
 def _objective(config):
     """`MaskedObjective` for a config with a style mask, else None (`nst.stylize`'s own)."""
     return None if config.style_masks is None else MaskedObjective
@@ -208,6 +216,7 @@ def _coarse_to_fine(content, style, weights, config, scales, scale_iterations, m
     net = build_network(weights, pooling=config.pooling, up_to=deepest_layer(config))
     for size in sizes:
         check_layers_fit(net, config, size, "the stage", hint="start the scales higher")
+    config = _masks_checked(config, len(style_list(style)), sizes[-1])
     first = _stage(content, style, net, config, sizes, 0, iterations, None)
     return _stages(content, style, net, config, sizes, iterations, first)
 

@@ -175,6 +175,10 @@ class Outcome:
     signal: str | None = None
 
 
+class SnapshotError(Exception):
+    """`on_step` could not save a step (the cause is the OSError or ValueError it raised)."""
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised in the main thread (`sigterm_as_interrupt`): stops a run like Ctrl-C."""
 
@@ -210,7 +214,8 @@ def follow(
         Closed on return.
     on_step : callable, optional
         Called after each step is recorded (e.g. to write a snapshot); an `OSError` or
-        `ValueError` from it ends the run as ``"failed"``.
+        `ValueError` from it ends the run as ``"failed"`` ("could not write a snapshot: ...").
+        One from the run itself also ends it as ``"failed"``, with the run's own message.
 
     Returns
     -------
@@ -237,7 +242,10 @@ def follow(
                 history.add(step)
                 bar.update(step)
                 if on_step is not None:
-                    on_step(step)
+                    try:
+                        on_step(step)
+                    except (OSError, ValueError) as error:
+                        raise SnapshotError(error) from error
         finally:
             steps.close()
             bar.close()
@@ -249,7 +257,9 @@ def follow(
                        history, "SIGINT")  # fmt: skip
     except StylizeError as error:
         return Outcome("failed", 1, str(error), error.last_step, "last good", history)
-    except (OSError, ValueError) as error:
-        return Outcome("failed", 1, f"could not write a snapshot: {error}", history.last, "last",
-                       history)  # fmt: skip
+    except SnapshotError as error:
+        return Outcome("failed", 1, f"could not write a snapshot: {error.__cause__}",
+                       history.last, "last", history)  # fmt: skip
+    except (OSError, ValueError) as error:  # from the run itself: its own message
+        return Outcome("failed", 1, str(error), history.last, "last", history)
     return Outcome("completed", 0, message, history.last, "last", history)

@@ -71,8 +71,16 @@ def test_private_names_are_found_in_from_imports_and_attributes(tmp_path, monkey
         (lambda rows: rows[1:], "missing from"),
         (lambda rows: [*rows, rows[0]], "listed twice"),
         (lambda rows: [r.replace("| core |", "| kernel |", 1) for r in rows], "unknown layer"),
+        (
+            lambda rows: [
+                r.replace("| foundation |", "| tools |") if "vgg_mat/architecture.py" in r else r
+                for r in rows
+            ],
+            "a lower layer never imports a higher one",
+        ),
+        (lambda rows: [r.rsplit("|", 2)[0] + "| 1 |" for r in rows], "(python scripts/layering"),
     ],
-    ids=["missing", "twice", "unknown-layer"],
+    ids=["missing", "twice", "unknown-layer", "upward-import", "line-count"],
 )
 def test_the_table_check_fails_on_a_broken_table(tmp_path, edit, expected):
     text = layering.DOC.read_text(encoding="utf-8")

@@ -6,8 +6,11 @@ Knows nothing about style transfer. The pieces, one idea per module:
                   arithmetic, default content and style layers. Every other module reads it.
 - `weights`       `Layer`, `VGGWeights`, `MatFileError`: the file's contents as plain numpy.
 - `integrity`     the published files' sizes and MD5s, `checksum_status`, `check_file`.
+- `cache`         the cache folder; MD5s remembered there; corrupt official-size files refused.
 - `matfields`     MATLAB values as `loadmat` returns them, read by field name; `to_hwio`.
+- `layerchecks`   the loader's checks on the layers: geometry, names, channel chain.
 - `matfile`       `load(path)`: read `imagenet-vgg-verydeep-19.mat` by field name, both layouts.
+- `atomic`        `write_atomic`: every file written whole or not at all.
 - `synthetic`     `write_synthetic(path)`: a faithful miniature with random weights
                   (`matv5` gives its integer fields MATLAB's class, as in the real file).
 - `names`         `resolve_layer`, `keras_alias`: layer names, without TensorFlow.
@@ -17,8 +20,10 @@ Knows nothing about style transfer. The pieces, one idea per module:
 - `network`       `VGG(weights)`: the network as a walk over the file's layers with tf.nn ops.
 - `preprocessing` `preprocess` / `deprocess`: RGB 0-255 minus the file's mean pixel, and back.
 - `classify`      `classify(weights, image)`: the file's own fc6-fc8 + softmax.
-- `download`      `download()`, `find_weights()`: fetch and locate the real file.
-- `cli`           the `vgg-mat` command line (inspect, verify, synthetic, download, classify).
+- `download`      `download()`, `find_weights()`: fetch and locate the real file (`transfer`
+                  moves the bytes: deadline, minimum speed, progress bar).
+- `cli`           the `vgg-mat` command line (inspect, verify, synthetic, download, classify);
+                  `command` is the error wrapper it shares with `nst`.
 
 Names are exported lazily, so ``import vgg_mat`` does not import TensorFlow until a name that
 needs it (the network, classification) is used.

@@ -78,7 +78,7 @@ def _read_memo(memo: Path) -> dict[str, dict]:
 
 def _write_memo(memo: Path, files: dict[str, dict]) -> None:
     kept = dict(list(files.items())[-_MAX_ENTRIES:])
-    text = json.dumps({"format": _FORMAT, "files": kept}, indent=1, sort_keys=True)
+    text = json.dumps({"format": _FORMAT, "files": kept}, indent=1)  # oldest first: kept order
     try:
         memo.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(memo, lambda stream: stream.write(text.encode("utf-8")))
@@ -87,27 +87,35 @@ def _write_memo(memo: Path, files: dict[str, dict]) -> None:
 
 
 def remembered_md5(path: str | os.PathLike) -> str:
-    """The file's MD5, from the memo when its path, size and mtime are unchanged, else hashed.
+    """The file's MD5, from the memo when the file is unchanged, else hashed.
 
-    A newly computed MD5 is added to the memo (``cache_dir() / "checksums.json"``).
+    Unchanged means the same path, size, inode, modification and status-change times (a copy
+    that keeps the modification time still gets a new inode or ctime). A newly computed MD5 is
+    added to the memo (``cache_dir() / "checksums.json"``) only if the file did not change
+    while it was read. Without a usable cache folder (no home directory), it is just hashed.
     """
     path = Path(path)
     stat = path.stat()
+    identity = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                "ctime_ns": stat.st_ctime_ns, "inode": stat.st_ino}  # fmt: skip
+    try:
+        memo = cache_dir() / MEMO_NAME
+    except (RuntimeError, KeyError, OSError):  # Path.home() without HOME or a passwd entry
+        return integrity.file_md5(path)
     key = str(path.resolve())
-    memo = cache_dir() / MEMO_NAME
     files = _read_memo(memo)
     entry = files.get(key)
-    if (
-        isinstance(entry, dict)
-        and entry.get("size") == stat.st_size
-        and entry.get("mtime_ns") == stat.st_mtime_ns
-        and isinstance(entry.get("md5"), str)
-    ):
+    unchanged = isinstance(entry, dict) and all(entry.get(k) == v for k, v in identity.items())
+    if unchanged and isinstance(entry.get("md5"), str):
         return entry["md5"]
     md5 = integrity.file_md5(path)
-    files.pop(key, None)
-    files[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "md5": md5}
-    _write_memo(memo, files)
+    after = path.stat()
+    if (after.st_size, after.st_mtime_ns, after.st_ctime_ns) == (
+        stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+    ):  # fmt: skip
+        files.pop(key, None)
+        files[key] = {**identity, "md5": md5}
+        _write_memo(memo, files)
     return md5
 
 

@@ -131,6 +131,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_synthetic(args: argparse.Namespace) -> int:
     """``vgg-mat synthetic OUT``: write a miniature with random weights (refuses to overwrite)."""
     out = Path(args.out)
+    if out.is_dir():
+        raise UsageError(f"{out}: is a folder; give a file name for the output, e.g. {out}/vgg.mat")
     if out.exists() and not args.force:
         raise UsageError(f"{out}: already exists; pass --force to overwrite it")
     if not out.parent.is_dir():

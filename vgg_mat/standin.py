@@ -99,7 +99,7 @@ def synthetic_file(
     Raises
     ------
     OSError
-        The folder (or neither default folder) can be written.
+        The folder (or neither default folder) cannot be written.
 
     Notes
     -----

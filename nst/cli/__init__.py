@@ -13,13 +13,14 @@ progress bar, snapshots, output image, run manifest. No math lives here. One mod
 - `demo`, `presets`, `layers`: the other commands.
 
 Bad input (missing or unreadable image, an output that would overwrite an input, an unwritable
-folder, a nonsensical number, an unknown preset or layer) prints one line on stderr and exits
-with status 2, before any heavy work: files and numbers are checked before TensorFlow is
-imported, names right after, all before the weights are read. ``nst --help``, ``nst presets``
-and ``nst layers`` never import TensorFlow.
+folder, a nonsensical number, an unknown preset or layer, a size beyond the memory) prints one
+line on stderr and exits with status 2, before any heavy work: files, numbers, names and sizes
+are checked before TensorFlow is imported, all before the weights are read. ``nst --help``,
+``nst presets`` and ``nst layers`` never import TensorFlow.
 
 Exit status: 0 done; 1 the loss became non-finite (the last good image is written) or an output
-could not be written; 2 bad input; 130 interrupted (Ctrl-C: the best image so far is written).
+could not be written; 2 bad input; 130 interrupted by Ctrl-C, 143 by SIGTERM (the best image so
+far is written).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 done; 1 the loss became non-finite or an output could not be written; 2 bad input
-        (one line on stderr, no traceback); 130 interrupted (Ctrl-C).
+        (one line on stderr, no traceback); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
     """
     return run_command(
         build_parser(),

@@ -291,3 +291,26 @@ def test_images_of_the_options_carry_the_weights_provenance(
     for name, steps in runs.items():
         path = save_image(tmp_path / f"{name}.png", list(steps)[-1].image)
         assert "SYNTHETIC" in Image.open(path).text.get("Warning", ""), name
+
+
+def test_masks_without_a_style_term_are_ignored(tiny_weights, content32, style32):
+    """style_weight=0: no style term, so the masks have nothing to act on (as before)."""
+    steps = list(
+        stylize_with_options(content32, style32, weights=tiny_weights, style_weight=0.0,
+                             style_masks=[np.ones((32, 32))], **QUICK)
+    )  # fmt: skip
+    assert steps[-1].losses["style"] == 0.0
+
+
+def test_style_layers_all_weighted_zero_run_without_style_targets(tiny_weights, content32, style32):
+    step = _last(content32, style32, tiny_weights, style_layers={"relu1_1": 0.0})
+    assert step.losses["style"] == 0.0 and np.isfinite(step.losses["total"])
+
+
+def test_coarse_to_fine_refuses_a_bad_mask_at_once(tiny_weights, content32, style32):
+    from nst import stylize_coarse_to_fine
+
+    with pytest.raises(ValueError, match=r"style_masks\[0\]"):
+        stylize_coarse_to_fine(resize_image(content32, 64), style32, weights=tiny_weights,
+                               scales=[32, 64],
+                               style_masks=[np.ones((5, 5, 2))], **QUICK)  # fmt: skip

@@ -8,6 +8,8 @@ there to 3-4 digits, hence rtol 2e-3); the loss reproductions are exact up to fl
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -323,7 +325,16 @@ def test_presets_file_values_are_exact():
     from nst.presets import load_presets
     from vgg_mat.architecture import DEFAULT_STYLE_LAYERS
 
-    assert load_presets() == PRESETS
+    # Every value except the prose (title, source, notes), hashed: the digest was computed from
+    # the presets as Python code (commit 94abfee, before they moved to presets.json), so a value
+    # the move changed fails here. Recompute it (this test's recipe) only for a deliberate edit.
+    skip = {"title", "source", "notes"}
+    rows = [
+        repr(sorted((k, v) for k, v in asdict(p).items() if k not in skip))
+        for _, p in sorted(load_presets().items())
+    ]
+    digest = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+    assert digest == "44034ba39a108ea1ab236dd29ea6617f1c3bd1814bc505dc4f60bb0c84a4a720"
     assert get_preset("tf-tutorial").tv_pixel_scale == 1.0 / 255.0
     assert get_preset("d2l").tv_pixel_scale == 1.0 / (255.0 * 0.226)
     assert get_preset("coursera").init_noise == 0.25 * 255.0

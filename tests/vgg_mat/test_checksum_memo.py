@@ -178,3 +178,18 @@ def test_the_mutation_harness_file_stays_unaffected(tmp_path, synthetic_2016_pat
     path = tmp_path / "resaved.mat"
     scipy.io.savemat(path, {k: v for k, v in data.items() if not k.startswith("__")})
     assert load(path).checksum == "unverified"
+
+
+def test_the_memo_is_skipped_without_a_home_folder(tmp_path, monkeypatch):
+    """No $VGG_MAT_HOME and no home directory (a bare container): hashed, not refused."""
+    from vgg_mat import cache, integrity
+
+    path = tmp_path / "file.bin"
+    path.write_bytes(b"abc")
+    monkeypatch.delenv("VGG_MAT_HOME", raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(cache.Path, "home", staticmethod(no_home))
+    assert cache.remembered_md5(path) == integrity.file_md5(path)

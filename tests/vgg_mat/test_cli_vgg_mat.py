@@ -208,3 +208,12 @@ def test_full_width_synthetic_has_vgg19_parameter_count(tmp_path, capsys):
     assert len(_rows(text)) == 43
     assert "total parameters: 143,667,240" in text
     assert "classes:          1000" in text
+
+
+def test_synthetic_onto_a_folder_exits_2_naming_it(tmp_path, capsys):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    assert main(["synthetic", str(folder), "--force", "--width-divisor", "16"]) == 2
+    err = capsys.readouterr().err
+    assert "is a folder" in err and ".tmp" not in err and len(err.strip().splitlines()) == 1
+    assert list(folder.iterdir()) == []
