@@ -32,7 +32,7 @@ from nst.choices import (  # INIT_MODES: what `init` accepts, as nst.config has 
 from nst.conventions import CONTENT_CONVENTIONS, STYLE_CONVENTIONS, TV_KINDS
 from nst.memory import check_longer_side
 from nst.presets import Preset, get_preset
-from nst.values import check_choice, check_init, check_integer, check_number
+from nst.values import check_choice, check_init, check_integer, check_number, check_sequence
 from vgg_mat.architecture import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS
 
 #: What a field left at None becomes when no preset sets it. Gatys' formulas on our Caffe-scale
@@ -316,7 +316,10 @@ def resolve_config(
     v["init"] = check_init(v["init"])
     v["init_noise"] = check_number(v["init_noise"], "init_noise", minimum=0.0)
     if v["style_blend"] is not None:
-        blend = [check_number(w, "style_blend", minimum=0.0) for w in v["style_blend"]]
+        blend = [
+            check_number(w, "style_blend", minimum=0.0)
+            for w in check_sequence(v["style_blend"], "style_blend")
+        ]
         if not blend or sum(blend) <= 0:
             raise ValueError(
                 f"style_blend must hold one weight >= 0 per style image with a positive sum, "
@@ -372,7 +375,8 @@ def _check_beyond(v: dict[str, Any]) -> None:
         if v["scales"] is None:
             raise ValueError("scale_iterations needs scales (coarse-to-fine); give scales too")
         v["scale_iterations"] = tuple(
-            check_integer(i, "scale_iterations", minimum=0) for i in v["scale_iterations"]
+            check_integer(i, "scale_iterations", minimum=0)
+            for i in check_sequence(v["scale_iterations"], "scale_iterations")
         )
     masks = v["style_masks"]
     if masks is not None:

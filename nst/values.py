@@ -37,7 +37,16 @@ def check_integer(value: Any, argument: str, *, minimum: int) -> int:
     return int(value)
 
 
+def check_sequence(value: Any, argument: str) -> Sequence:
+    """`value` if it is a list or tuple (of anything), else ValueError naming `argument`."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise ValueError(f"{argument} must be a list of numbers, one per item; got {value!r}")
+    return value
+
+
 def check_choice(value: Any, argument: str, valid: Sequence[str], removed=None) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{argument} must be one of: {', '.join(valid)}; got {value!r}")
     if value in (removed or {}):  # a name that was valid once: say why it is gone
         raise ValueError(f"{argument} {value!r} was {removed[value]}; valid: {', '.join(valid)}")
     if value not in valid:

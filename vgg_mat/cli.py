@@ -124,6 +124,11 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         + f", MD5 {entry.md5}"
         for entry in integrity.OFFICIAL_FILES.values()
     )
+    if any(entry.size == size for entry in integrity.OFFICIAL_FILES.values()):
+        # the published size with another MD5: what `vgg_mat.load` refuses as corrupt
+        print(f"result: corrupt or edited (the published file's size, another MD5; "
+              f"re-download it with `vgg-mat download`; expected {expected})")  # fmt: skip
+        return 1
     print(f"result: {UNVERIFIED} (not a published file; expected {expected})")
     return 1
 

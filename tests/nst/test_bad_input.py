@@ -154,3 +154,17 @@ def test_the_readme_save_call_labels_a_synthetic_result(tiny_weights, content32,
     assert read_image_text(tmp_path / "plain.png") == ""
     nst.save_image(tmp_path / "own.png", step.image, metadata={"k": "v"})  # the caller's own
     assert read_image_text(tmp_path / "own.png") == "k: v"
+
+
+@pytest.mark.parametrize(
+    ("settings", "argument"),
+    [
+        ({"style_blend": 0.5}, "style_blend"),
+        ({"scales": [32, 64], "scale_iterations": 5}, "scale_iterations"),
+        ({"lbfgs_engine": ["tf"]}, "lbfgs_engine"),
+    ],
+    ids=["blend-scalar", "scale-iterations-scalar", "engine-list"],
+)
+def test_a_value_of_the_wrong_type_is_a_value_error_naming_it(settings, argument):
+    with pytest.raises(ValueError, match=argument):
+        resolve_config(**settings)

@@ -102,6 +102,17 @@ def test_verify_unofficial_file_exits_1(synthetic_2016_path, capsys):
     assert "534,904,783 bytes, MD5 106118b7cf60435e6d8e04f6a6dc3657" in out
 
 
+def test_verify_calls_an_official_size_file_with_another_md5_corrupt(
+    synthetic_2016_path, monkeypatch, capsys
+):
+    """The published size but another MD5: what `vgg_mat.load` refuses, `verify` names so."""
+    size = synthetic_2016_path.stat().st_size
+    entry = OfficialFile("official-2016", "0" * 32, size)
+    monkeypatch.setattr(integrity, "OFFICIAL_FILES", {"official-2016": entry})
+    assert main(["verify", str(synthetic_2016_path)]) == 1
+    assert "result: corrupt or edited" in capsys.readouterr().out
+
+
 def test_verify_official_file_exits_0(synthetic_2016_path, monkeypatch, capsys):
     content = synthetic_2016_path.read_bytes()
     entry = OfficialFile("official-2016", hashlib.md5(content).hexdigest(), len(content))
