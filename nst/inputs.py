@@ -175,7 +175,13 @@ def _fits(shapes: dict, layers: Sequence[str], least: int = MIN_POSITIONS) -> bo
 
 
 def check_layers_fit(
-    net, config, size: tuple[int, int], what: str, *, hint: str = "use a larger size"
+    net,
+    config,
+    size: tuple[int, int],
+    what: str,
+    *,
+    optimised: bool = True,
+    hint: str = "use a larger size",
 ) -> None:
     """ValueError if a layer is missing from `net`, `size` is too small for it, or too large.
 
@@ -185,7 +191,8 @@ def check_layers_fit(
     run's estimated peak memory exceeds what is available (`nst.memory.check_memory`; checked
     for the image being optimised, not for style images, whose targets take one forward pass).
     `what` names the image in the message (e.g. ``"the content image"``, ``"style image 0"``);
-    `hint` says what to change besides using shallower layers.
+    `optimised` is False for a style image; `hint` says what to change besides using shallower
+    layers.
     """
     layers = [*config.content_layers, *config.style_layers]
     missing = [name for name in layers if name not in net.names]
@@ -194,7 +201,6 @@ def check_layers_fit(
             f"layer(s) {', '.join(missing)} are not in {net.weights.source or 'these weights'}; "
             f"valid names: {', '.join(net.names)}"
         )
-    optimised = not what.startswith("style")  # the image the run optimises, not a style image
     least = MIN_POSITIONS if optimised else 1
     shapes = net.output_shapes(*size)
     small = [name for name in layers if not _fits(shapes, [name], least)]

@@ -235,8 +235,9 @@ def stylize(
         )
     content_image = as_image(content, "content")
     style_images = [as_image(s, f"style[{i}]") for i, s in enumerate(styles)]
-    if not isinstance(config.init, str) or config.init not in INIT_MODES:
-        as_image(config.init, "init")  # check a path or array now, before any work
+    init = config.init
+    if not isinstance(init, str) or init not in INIT_MODES:
+        init = as_image(init, "init")  # a path or array: checked (and read) now, once
 
     net = build_network(weights, pooling=config.pooling, up_to=deepest_layer(config))
     if config.size is not None:
@@ -247,10 +248,10 @@ def stylize(
     check_layers_fit(net, config, content_image.shape[:2], "the content image")
     if uses_style:
         for i, s in enumerate(style_images):
-            check_layers_fit(net, config, s.shape[:2], f"style image {i}")
+            check_layers_fit(net, config, s.shape[:2], f"style image {i}", optimised=False)
     mean = np.asarray(net.weights.mean_rgb, dtype=np.float64)
     init = initial_image(
-        config.init, content_image, style_images, mean, noise=config.init_noise, seed=config.seed
+        init, content_image, style_images, mean, noise=config.init_noise, seed=config.seed
     )
     make = Objective if objective is None else objective  # looked up now (tests replace it)
     return _run(net, config, content_image, style_images if uses_style else [], init, make)
