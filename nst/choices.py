@@ -8,7 +8,7 @@ The loss conventions' names are in `nst.conventions`, the pooling methods and la
 
 from __future__ import annotations
 
-from vgg_mat.architecture import POOLING_METHODS
+from vgg_mat.architecture import POOLING_METHODS, PRECISIONS
 
 #: The optimisers: L-BFGS (Gatys' choice), Adam, plain gradient descent.
 OPTIMIZERS = ("lbfgs", "adam", "sgd")
@@ -37,3 +37,6 @@ LOSS_TERMS = ("total", "content", "style", "tv")
 
 #: Pooling in the network (owned by `vgg_mat.architecture`).
 POOLING = POOLING_METHODS
+
+#: The network's number formats (owned by `vgg_mat.architecture`; see `vgg_mat.precision`).
+PRECISION = PRECISIONS

@@ -26,6 +26,7 @@ from nst.choices import (  # INIT_MODES: what `init` accepts, as nst.config has 
     LBFGS_ENGINES,
     OPTIMIZERS,
     POOLING,
+    PRECISION,
     PRESERVE_COLORS,
     REMOVED_LBFGS_ENGINES,
 )
@@ -128,6 +129,9 @@ class StylizeConfig:
     style_layer_weight_exp : float
         The i-th style layer's weight (shallow to deep) is multiplied by this ** i, keeping
         their sum (`nst.layer_weights`, neural-style's ``--style-layer-weight-exp``; default 1).
+    precision : {"float32", "bfloat16", "float16"}
+        The network's number format (`vgg_mat.precision`); the Gram matrices, losses, image and
+        optimiser state stay float32. Never from a preset. Default float32.
     """
 
     preset: str | Preset | None = None
@@ -162,6 +166,7 @@ class StylizeConfig:
     scale_iterations: Sequence[int] | None = None
     style_masks: Sequence[Any] | None = None
     style_layer_weight_exp: float = 1.0
+    precision: str = "float32"
 
 
 def _from_preset(preset: Preset) -> dict[str, Any]:
@@ -327,6 +332,7 @@ def resolve_config(
             )
         v["style_blend"] = tuple(blend)
     v["seed"] = check_integer(v["seed"], "seed", minimum=0)
+    v["precision"] = check_choice(v["precision"], "precision", PRECISION)
     _check_beyond(v)
     _check_conflicts(v, given, base)
     return StylizeConfig(**v)

@@ -239,7 +239,12 @@ def stylize(
     if not isinstance(init, str) or init not in INIT_MODES:
         init = as_image(init, "init")  # a path or array: checked (and read) now, once
 
-    net = build_network(weights, pooling=config.pooling, up_to=deepest_layer(config))
+    net = build_network(
+        weights,
+        pooling=config.pooling,
+        precision=config.precision,
+        up_to=deepest_layer(config),
+    )
     if config.size is not None:
         content_image = resize_image(content_image, config.size, copy=False)
     longer = max(content_image.shape[:2])

@@ -213,7 +213,12 @@ def _coarse_to_fine(content, style, weights, config, scales, scale_iterations, m
     content = as_image(content, "content")
     h, w = content.shape[:2]
     sizes, iterations = schedule(config, h, w, scales, scale_iterations, min_size)
-    net = build_network(weights, pooling=config.pooling, up_to=deepest_layer(config))
+    net = build_network(
+        weights,
+        pooling=config.pooling,
+        precision=config.precision,
+        up_to=deepest_layer(config),
+    )
     for size in sizes:
         check_layers_fit(net, config, size, "the stage", hint="start the scales higher")
     config = _masks_checked(config, len(style_list(style)), sizes[-1])

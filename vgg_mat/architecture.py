@@ -47,6 +47,10 @@ LAYER_KINDS = ("conv", "relu", "pool", "softmax")
 #: replacing max by average pooling for image synthesis).
 POOLING_METHODS = ("max", "avg")
 
+#: The number formats the network can compute in (`vgg_mat.precision`): float32 (the file's
+#: own, the default), or bfloat16 / float16 for the convolutions, with float32 outputs.
+PRECISIONS = ("float32", "bfloat16", "float16")
+
 #: The two published files' pool pads (top, bottom, left, right): the 2016 file pads the bottom
 #: and right by one (an odd size rounds up, like TF ``SAME``), beta16 does not (rounds down).
 #: Both agree for even sizes, hence for any size divisible by 32.

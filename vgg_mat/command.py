@@ -3,6 +3,7 @@
 - `run_command`       parse the arguments, call the command's handler, and turn what goes
   wrong into one line on stderr and an exit status: 2 for bad input (no traceback), 1 for a
   closed pipe (``nst presets | head``), 130 for Ctrl-C. The handler returns a normal run's.
+  A Python warning during the command is one line too (``nst stylize: warning: ...``).
 - `integer_at_least`  the argparse type of a whole number with a lower bound (``--size``).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 
 __all__ = ["integer_at_least", "one_line", "run_command"]
@@ -88,8 +90,14 @@ def run_command(
         return int(exc.code or 0)
     args.argv = list(argv)
     name = f"{parser.prog} {args.command}"
+
+    def show(text, category, *_args, **_kwargs) -> None:
+        print(f"{name}: warning: {one_line(Warning(text))}", file=sys.stderr)
+
     try:
-        return args.handler(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = show
+            return args.handler(args)
     except BrokenPipeError:  # e.g. `nst presets | head`: stop quietly
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (interpreter exit flushes it)
         return 1

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ from vgg_mat.architecture import POOLING_METHODS, conv_output_size, same_padding
 from vgg_mat.matfields import transpose_kernels_hw
 from vgg_mat.matfile import load
 from vgg_mat.names import VGG19_LAYER_NAMES, keras_alias, resolve_layer
+from vgg_mat.precision import check_precision, compute_dtype, scaled_backward
 from vgg_mat.weights import Layer, VGGWeights
 
 __all__ = [
@@ -92,11 +94,15 @@ class VGG:
     pooling : {"max", "avg"}, default "max"
         ``"avg"`` replaces every max pool by an average pool with the same window, stride and
         pad (Gatys et al. 2016 found it gives slightly smoother images).
+    precision : {"float32", "bfloat16", "float16"}, default "float32"
+        The format the layers compute in (`vgg_mat.precision`): the input is cast to it once,
+        kernels and biases are stored in it, and the activations returned are float32.
 
     Attributes
     ----------
     weights : VGGWeights
     pooling : str
+    precision : str
     names : tuple of str
         The file's layer names in order.
 
@@ -114,7 +120,7 @@ class VGG:
     `tf.GradientTape` (gradients with respect to ``x``).
     """
 
-    def __init__(self, weights: VGGWeights, *, pooling: str = "max"):
+    def __init__(self, weights: VGGWeights, *, pooling: str = "max", precision: str = "float32"):
         if not isinstance(weights, VGGWeights):
             raise TypeError(
                 f"VGG(weights=...) needs a vgg_mat.VGGWeights (from vgg_mat.load), "
@@ -127,6 +133,8 @@ class VGG:
             raise ValueError(f"{weights.source or 'these weights'}: the file has no layers")
         self.weights = weights
         self.pooling = pooling
+        self.precision = precision
+        self._dtype = compute_dtype(precision)
         self.names = weights.names
         self._index = {name: i for i, name in enumerate(self.names)}
         self._shape_cache: dict[tuple[int, int], dict[str, tuple[int, int, int]]] = {}
@@ -151,8 +159,7 @@ class VGG:
             "VGG knows conv, relu, pool and softmax"
         )
 
-    @staticmethod
-    def _conv_op(layer: Layer) -> Callable[[tf.Tensor], tf.Tensor]:
+    def _conv_op(self, layer: Layer) -> Callable[[tf.Tensor], tf.Tensor]:
         top, bottom, left, right = (int(p) for p in layer.pad)
         strides = [1, int(layer.stride[0]), int(layer.stride[1]), 1]
         kh, kw = (int(d) for d in layer.kernel.shape[:2])
@@ -178,9 +185,9 @@ class VGG:
                 # (init_scope lifts it out of the graph), and only for layers that are used:
                 # style transfer stops at relu5_1 and never pays for fc6-fc8 (about 480 MB).
                 with tf.init_scope():
-                    constants.append(tf.constant(np.asarray(layer.kernel, dtype=np.float32)))
-                    bias = np.asarray(layer.bias, dtype=np.float32).reshape(-1)
-                    constants.append(tf.constant(bias))
+                    kernel = tf.constant(np.asarray(layer.kernel, dtype=np.float32))
+                    bias = tf.constant(np.asarray(layer.bias, dtype=np.float32).reshape(-1))
+                    constants.extend(tf.cast(c, self._dtype) for c in (kernel, bias))
             kernel, bias = constants
             return tf.nn.bias_add(tf.nn.conv2d(x, kernel, strides, padding), bias)
 
@@ -296,14 +303,15 @@ class VGG:
         Parameters
         ----------
         x : (N, H, W, C) float32 tensor or array
-            A preprocessed batch (`vgg_mat.preprocess`: RGB minus the mean pixel, 0-255 scale).
+            A preprocessed batch (`vgg_mat.preprocess`: RGB minus the mean pixel, 0-255 scale),
+            cast to the network's precision.
         layers : iterable of str
             Layer names wanted: the file's (``"relu4_2"``) or Keras' (``"block4_conv2"``).
 
         Returns
         -------
         dict of str to tf.Tensor
-            ``{name as asked: activation (N, H_l, W_l, C_l)}``, in the order asked.
+            ``{name as asked: activation (N, H_l, W_l, C_l)}``, float32, in the order asked.
 
         Raises
         ------
@@ -312,22 +320,24 @@ class VGG:
         """
         if isinstance(layers, str):
             layers = [layers]
-        asked = list(layers)
-        wanted = {name: self.resolve(name) for name in asked}
+        wanted = {name: self.resolve(name) for name in layers}  # {as asked: file name}
         if not wanted:
             raise ValueError(f"ask for at least one layer; valid names: {', '.join(self.names)}")
         deepest = max(self._index[name] for name in wanted.values())
-        x = tf.convert_to_tensor(x)
-        if x.dtype != tf.float32:
-            x = tf.cast(x, tf.float32)
+        x = tf.cast(tf.convert_to_tensor(x), tf.float32)
         self._check_input(x, deepest)
-        needed = set(wanted.values())
-        outputs: dict[str, tf.Tensor] = {}
-        for i in range(deepest + 1):
-            x = self._ops[i](x)
-            name = self.names[i]
-            if name in needed:
-                outputs[name] = x
+        needed = [name for name in self.names[: deepest + 1] if name in wanted.values()]
+
+        def forward(x: tf.Tensor) -> tuple[tf.Tensor, ...]:
+            x, outputs = tf.cast(x, self._dtype), []  # cast once (a no-op in float32)
+            for i in range(deepest + 1):
+                x = self._ops[i](x)
+                if self.names[i] in needed:
+                    outputs.append(tf.cast(x, tf.float32))  # a no-op in float32
+            return tuple(outputs)
+
+        run = forward if self.precision != "float16" else partial(scaled_backward, forward)
+        outputs = dict(zip(needed, run(x), strict=True))
         return {name: outputs[file_name] for name, file_name in wanted.items()}
 
     def _check_input(self, x: tf.Tensor, deepest: int) -> None:
@@ -355,20 +365,26 @@ class VGG:
                 )
 
 
-def build_network(weights: Any, *, pooling: str = "max", up_to: str | None = None) -> VGG:
+def build_network(
+    weights: Any, *, pooling: str = "max", precision: str = "float32", up_to: str | None = None
+) -> VGG:
     """A `VGG` from a VGG, a `VGGWeights` or the path of a .mat file.
 
     Loading from a path keeps only the layers through `up_to` (the deepest one a run uses):
     the rest of the file (fc6-fc8, 86 % of VGG-19) is released as it is read. A VGG with
-    another pooling is rebuilt on the same weights.
+    another pooling or precision is rebuilt on the same weights. The precision is checked
+    first (`vgg_mat.precision.check_precision`), before any file is read.
 
     Raises
     ------
     ValueError
         For a path with no file, or anything that is neither weights nor a path.
     """
+    check_precision(precision)
     if isinstance(weights, VGG):
-        return weights if weights.pooling == pooling else VGG(weights.weights, pooling=pooling)
+        if (weights.pooling, weights.precision) == (pooling, precision):
+            return weights
+        return VGG(weights.weights, pooling=pooling, precision=precision)
     if isinstance(weights, (str, os.PathLike)):
         if not Path(weights).is_file():
             raise ValueError(
@@ -381,4 +397,4 @@ def build_network(weights: Any, *, pooling: str = "max", up_to: str | None = Non
             f"weights must be a vgg_mat.VGGWeights, a vgg_mat.VGG or the path of a .mat file, "
             f"got {type(weights).__name__}"
         )
-    return VGG(weights, pooling=pooling)
+    return VGG(weights, pooling=pooling, precision=precision)

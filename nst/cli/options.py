@@ -20,6 +20,7 @@ from typing import Any
 
 from nst.choices import INIT_MODES, LBFGS_ENGINES, OPTIMIZERS
 from nst.choices import POOLING as POOLING_METHODS
+from nst.choices import PRECISION as PRECISIONS
 from nst.choices import PRESERVE_COLORS as COLOR_MODES
 from nst.cli.arguments import blend, integer, integers, layers, mask, number, scales
 from nst.config import DEFAULTS, StylizeConfig
@@ -107,6 +108,14 @@ INIT = Option(
     "--init", "init", str, "starting image: a mode or the path of an image", "INIT", image=True
 )
 POOLING = Option("--pooling", "pooling", str, "pooling in the network", _braces(POOLING_METHODS))
+PRECISION = Option(
+    "--precision",
+    "precision",
+    str,
+    "number format of the network's layers (bfloat16: faster where the CPU or GPU has it; "
+    "Gram matrices, losses and the image stay float32)",
+    _braces(PRECISIONS),
+)
 LBFGS_ENGINE = Option(
     "--lbfgs-engine",
     "lbfgs_engine",
@@ -174,17 +183,17 @@ STYLE_LAYER_WEIGHT_EXP = Option(
 
 STYLIZE_OPTIONS: tuple[Option, ...] = (
     PRESET, SIZE, ITERATIONS, OPTIMIZER, LEARNING_RATE, CONTENT_WEIGHT, STYLE_WEIGHT, TV_WEIGHT,
-    CONTENT_LAYERS, STYLE_LAYERS, STYLE_BLEND, INIT, POOLING, LBFGS_ENGINE, SEED,
+    CONTENT_LAYERS, STYLE_LAYERS, STYLE_BLEND, INIT, POOLING, PRECISION, LBFGS_ENGINE, SEED,
     PRESERVE_COLORS, STYLE_SCALE, SCALES, SCALE_ITERATIONS, STYLE_MASK, STYLE_LAYER_WEIGHT_EXP,
 )  # fmt: skip
 TEXTURE_OPTIONS: tuple[Option, ...] = (
     PRESET, SIZE, ITERATIONS, OPTIMIZER, LEARNING_RATE, STYLE_WEIGHT, TV_WEIGHT, STYLE_LAYERS,
-    INIT, POOLING, LBFGS_ENGINE, SEED, STYLE_SCALE, SCALES, SCALE_ITERATIONS,
+    INIT, POOLING, PRECISION, LBFGS_ENGINE, SEED, STYLE_SCALE, SCALES, SCALE_ITERATIONS,
     STYLE_LAYER_WEIGHT_EXP,
 )  # fmt: skip
 RECONSTRUCT_OPTIONS: tuple[Option, ...] = (
     PRESET, LAYER, SIZE, ITERATIONS, OPTIMIZER, LEARNING_RATE, CONTENT_WEIGHT, TV_WEIGHT, INIT,
-    POOLING, LBFGS_ENGINE, SEED,
+    POOLING, PRECISION, LBFGS_ENGINE, SEED,
 )  # fmt: skip
 
 
@@ -209,6 +218,7 @@ def describe_default(config_field: str, command_default: Any) -> str:
     offered = {
         "optimizer": OPTIMIZERS,
         "pooling": POOLING_METHODS,
+        "precision": PRECISIONS,
         "init": INIT_MODES,
         "lbfgs_engine": LBFGS_ENGINES,
     }.get(config_field)
