@@ -689,7 +689,6 @@ check(
     answer("exercise 1", relu5_1_field),
     fields["conv5_1"].size[0],
     rtol=0,
-    factors={"2": 2},
 )
 
 # %% tags=["solution"]
@@ -750,7 +749,8 @@ shares = {
 }
 for name, share in shares.items():
     print(f"{name:28s}: {share:6.1%} of the gradient within +-21 px of the centre")
-assert all(0.25 < share <= 1.0 for share in shares.values())  # all peaked (a flat field: 25%)
+if weights.synthetic:  # measured with the miniature's random weights
+    assert all(0.25 < share <= 1.0 for share in shares.values())  # peaked (flat: 25%)
 
 # %% [markdown] tags=["solution"]
 # **Solution.** None is flat. With positive weights the gradient counts paths: a pixel at the
@@ -758,7 +758,7 @@ assert all(0.25 < share <= 1.0 for share in shares.values())  # all peaked (a fl
 # field is peaked (roughly the shape of repeated box filters: a Gaussian, Luo et al. 2016).
 # Max pooling routes the gradient through the winners only, which makes the map sparse and
 # patchy but not flatter. A flat field would put $(42/84)^2 = 25\%$ of the mass in the central
-# half; every variant puts more there.
+# half; with the miniature's random weights every variant puts more there (asserted above).
 
 # %% [markdown]
 # **Exercise 4.** How many multiply-adds does conv1_2 cost for a 384x512 image, and conv5_4?
