@@ -15,12 +15,17 @@
 # **Prerequisites.** numpy indexing and broadcasting; matrices. No neural-network background.
 #
 # **Expected run time.** About 10 seconds on 2 CPU cores (most of it is importing TensorFlow).
-# Needs neither the VGG-19 weights file nor the `nst` package.
+# Needs no VGG-19 weights file.
+#
+# **Your turn.** Three cells are yours to write: the convolution itself (`conv2d_naive`), the
+# output-size formula (`output_size`) and TensorFlow's `"SAME"` padding (`tf_same_padding`).
+# Each is graded by the cell after it, against the worked numbers, TensorFlow and the library.
 
 # %%
 # %load_ext autoreload
 # %autoreload 2
 import inspect
+import timeit
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -28,8 +33,9 @@ import scipy.signal
 import tensorflow as tf
 from matplotlib.patches import Rectangle
 
+from nst.grading import answer, check, require
 from nst.plots import plot_annotated_grid
-from vgg_mat import VGG, Layer, VGGWeights, geometry
+from vgg_mat import VGG, Layer, VGGWeights, architecture
 
 np.set_printoptions(precision=4, suppress=True)
 print("TensorFlow", tf.__version__, "| numpy", np.__version__)
@@ -82,31 +88,8 @@ plt.show()
 # use $W_{K_H-1-u,\,K_W-1-v}$, the kernel flipped in both directions. Deep-learning libraries
 # call cross-correlation "convolution"; since the kernel is learnt, nobody needs the flip.
 #
-# Here is the equation, as four loops, written in this notebook on purpose (it is slow;
+# You will write that equation as four loops after the worked example below (slow on purpose:
 # it is meant to be read).
-
-
-# %%
-def conv2d_naive(x, w, b=None, stride=1, pad=(0, 0, 0, 0)):
-    """Cross-correlation of x (H, W, C_in) with w (KH, KW, C_in, C_out): loops only.
-
-    pad = (top, bottom, left, right) zero padding, stride = s (same for both axes).
-    """
-    top, bottom, left, right = pad
-    xp = np.pad(x, ((top, bottom), (left, right), (0, 0)))
-    kh, kw, c_in, c_out = w.shape
-    h_out = (xp.shape[0] - kh) // stride + 1
-    w_out = (xp.shape[1] - kw) // stride + 1
-    y = np.zeros((h_out, w_out, c_out), dtype=np.result_type(x, w))
-    for i in range(h_out):
-        for j in range(w_out):
-            for o in range(c_out):
-                window = xp[i * stride : i * stride + kh, j * stride : j * stride + kw, :]
-                y[i, j, o] = np.sum(window * w[:, :, :, o])  # sum over u, v, c
-                if b is not None:
-                    y[i, j, o] += b[o]
-    return y
-
 
 # %% [markdown]
 # ## 3. A worked example you can check by hand
@@ -140,6 +123,71 @@ top_left = int(np.sum(x5[0:3, 0:3] * k3))
 print("top-left by hand:", top_left)
 assert top_left == 12
 
+# %% [markdown]
+# **Your turn (1/3).** Write the equation of section 2 as loops: over output rows $i$, output
+# columns $j$ and output channels $o$, each output the sum of one window of the padded input
+# times the kernel of channel $o$ (numpy may do the sum over $u, v, c$: `np.sum(window * ...)`).
+# Pad with `np.pad`; the output size is $\lfloor (H + p_{top} + p_{bottom} - K_H)/s \rfloor + 1$
+# rows (and the same for columns). Do **not** flip the kernel.
+
+
+# %%
+def conv2d_naive(x, w, b=None, stride=1, pad=(0, 0, 0, 0)):
+    """Cross-correlation of one image with a bank of kernels, written as loops.
+
+    Parameters: x, an (H, W, C_in) array; w, a (K_H, K_W, C_in, C_out) array (HWIO); b, None or
+    a (C_out,) bias; stride, s (the same for both axes); pad = (top, bottom, left, right) zeros.
+    Returns: y of shape (H_out, W_out, C_out), dtype np.result_type(x, w), with
+    y[i, j, o] = b[o] + sum over u, v, c of xp[i*s + u, j*s + v, c] * w[u, v, c, o],
+    where xp is x zero-padded by `pad`.
+    """
+    ### BEGIN SOLUTION
+    top, bottom, left, right = pad
+    xp = np.pad(x, ((top, bottom), (left, right), (0, 0)))
+    kh, kw, c_in, c_out = w.shape
+    h_out = (xp.shape[0] - kh) // stride + 1
+    w_out = (xp.shape[1] - kw) // stride + 1
+    y = np.zeros((h_out, w_out, c_out), dtype=np.result_type(x, w))
+    for i in range(h_out):
+        for j in range(w_out):
+            for o in range(c_out):
+                window = xp[i * stride : i * stride + kh, j * stride : j * stride + kw, :]
+                y[i, j, o] = np.sum(window * w[:, :, :, o])  # sum over u, v, c
+                if b is not None:
+                    y[i, j, o] += b[o]
+    return y
+    ### END SOLUTION
+
+
+# %%
+mine = answer("conv2d_naive", conv2d_naive, x5[:, :, None], k3[:, :, None, None])
+if mine is not None and np.shape(mine) == (3, 3, 1):
+    require(
+        "conv2d_naive is a cross-correlation",
+        not np.array_equal(np.asarray(mine)[:, :, 0], scipy.signal.convolve2d(x5, k3, "valid")),
+        "these are the numbers of a true convolution: the kernel is flipped. Use w[u, v] "
+        "with the window's [u, v], as laid over the input.",
+    )
+check(
+    "conv2d_naive on Dumoulin & Visin's 5x5 example",
+    mine,
+    np.array([[12, 12, 17], [10, 17, 19], [9, 6, 14]])[:, :, None],
+    rtol=0,
+    factors={"K_H K_W": 9},  # np.mean instead of np.sum over the window
+)
+rng = np.random.RandomState(0)
+x_test, w_test, b_test = rng.randn(7, 6, 3), rng.randn(3, 3, 3, 2), np.array([0.5, -1.0])
+check(
+    "conv2d_naive, 3 -> 2 channels, bias, stride 2, pads (1, 0, 0, 1), against tf.nn.conv2d",
+    answer("conv2d_naive", conv2d_naive, x_test, w_test, b_test, 2, (1, 0, 0, 1)),
+    tf.nn.bias_add(
+        tf.nn.conv2d(x_test[None], w_test, 2, [[0, 0], [1, 0], [0, 1], [0, 0]]), b_test
+    ).numpy()[0],
+    rtol=1e-10,
+    factors={"K_H K_W C_in": 27},
+)
+
+# %%
 valid = conv2d_naive(x5[:, :, None], k3[:, :, None, None])[:, :, 0]
 print("VALID output (naive loops)\n", valid)
 DUMOULIN_VALID = [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
@@ -241,8 +289,8 @@ naive = conv2d_naive(x, w, b, stride=2, pad=(1, 0, 0, 1))
 print("library output shape", library.shape, "| naive", naive.shape)
 # H: floor((7 + 1 + 0 - 3) / 2) + 1 = 3;  W: floor((6 + 0 + 1 - 3) / 2) + 1 = 3
 expected_shape = (
-    geometry.conv_output_size(7, 3, (1, 0), 2),
-    geometry.conv_output_size(6, 3, (0, 1), 2),
+    architecture.conv_output_size(7, 3, (1, 0), 2),
+    architecture.conv_output_size(6, 3, (0, 1), 2),
     2,
 )
 assert library.shape == naive.shape == expected_shape == (3, 3, 2)
@@ -258,14 +306,51 @@ print("max |library - naive| =", np.abs(library - naive).max())
 #
 # $$ o = \left\lfloor \frac{i + p_{before} + p_{after} - k - (k-1)(d-1)}{s} \right\rfloor + 1 .$$
 #
-# `vgg_mat.geometry.conv_output_size` is that line of code:
+# `vgg_mat.architecture.conv_output_size` (also importable from `vgg_mat.geometry`) is that line
+# of code:
 
 # %%
-print(inspect.getsource(geometry.conv_output_size).split('"""')[-1])
+print(inspect.getsource(architecture.conv_output_size).split('"""')[-1])
 
 # %% [markdown]
-# The eight cases below are Dumoulin & Visin's figures. Each is checked three ways: the
-# formula by hand in the notebook, the library, and the shape TensorFlow actually produces.
+# **Your turn (2/3).** Write the formula, with the two pads given separately (MatConvNet's
+# files have asymmetric ones) and the dilation. Integer arithmetic only (`//`).
+
+
+# %%
+def output_size(i, k, p_before, p_after, s, d=1):
+    """Number of positions of a k-tap window (dilation d, stride s) along one axis.
+
+    The input has length i, padded by p_before zeros before and p_after after. Returns the int
+    o = floor((i + p_before + p_after - k - (k - 1)(d - 1)) / s) + 1.
+    """
+    ### BEGIN SOLUTION
+    span = k + (k - 1) * (d - 1)  # input pixels a dilated window covers
+    return (i + p_before + p_after - span) // s + 1
+    ### END SOLUTION
+
+
+# %%
+check("output_size(5, 3, 1, 1, 2): o = floor((5 + 2 - 3) / 2) + 1", output_size(5, 3, 1, 1, 2), 3)
+grid = [
+    (i, k, pb, pa, s, d)
+    for i in (5, 6, 7, 12)
+    for k in (1, 2, 3)
+    for pb, pa in ((0, 0), (1, 1), (0, 1), (2, 1))
+    for s in (1, 2, 3)
+    for d in (1, 2)
+]
+check(
+    f"output_size on {len(grid)} cases, against vgg_mat.architecture.conv_output_size",
+    [answer("output_size", output_size, *case) for case in grid],
+    [architecture.conv_output_size(i, k, (pb, pa), s, d=d) for i, k, pb, pa, s, d in grid],
+    rtol=0,
+)
+
+# %% [markdown]
+# The eight cases below are Dumoulin & Visin's figures. Each is checked four ways: the
+# formula by hand in the notebook, your `output_size`, the library, and the shape TensorFlow
+# actually produces.
 
 # %%
 cases = [  # (i, k, p, s, d) -> o
@@ -281,7 +366,8 @@ cases = [  # (i, k, p, s, d) -> o
 print(" i  k  p  s  d |  o")
 for (i, k, p, s, d), expected in cases:
     by_hand = (i + 2 * p - k - (k - 1) * (d - 1)) // s + 1
-    library_o = geometry.conv_output_size(i, k, p, s, d=d)
+    yours = output_size(i, k, p, p, s, d)
+    library_o = architecture.conv_output_size(i, k, p, s, d=d)
     tf_o = tf.nn.conv2d(
         np.ones((1, i, i, 1), np.float32),
         np.ones((k, k, 1, 1), np.float32),
@@ -290,7 +376,7 @@ for (i, k, p, s, d), expected in cases:
         dilations=d,
     ).shape[1]
     print(f"{i:2d} {k:2d} {p:2d} {s:2d} {d:2d} | {by_hand:2d}")
-    assert by_hand == library_o == tf_o == expected, (i, k, p, s, d)
+    assert by_hand == yours == library_o == tf_o == expected, (i, k, p, s, d)
 
 # %% [markdown]
 # ## 7. TensorFlow's `"SAME"` rule
@@ -305,15 +391,55 @@ for (i, k, p, s, d), expected in cases:
 # symmetrically; MatConvNet (whose file we load) stores explicit pads per side, `(top, bottom,
 # left, right)`, which are `(1, 1, 1, 1)` for every 3x3 convolution of VGG-19. That is why the
 # project's VGG uses the file's explicit pads, never `"SAME"`.
+#
+# **Your turn (3/3).** Write the rule. $\lceil i/s \rceil$ in integers is `-(-i // s)`.
+
 
 # %%
-print(inspect.getsource(geometry.same_padding).split('"""')[-1])
+def tf_same_padding(i, k, s):
+    """TensorFlow's padding="SAME" along one axis of length i, window k, stride s.
+
+    Returns (o, (p_before, p_after)): o = ceil(i / s); p_total = max((o - 1) s + k - i, 0);
+    p_before = floor(p_total / 2); p_after = p_total - p_before (the odd pixel goes after).
+    """
+    ### BEGIN SOLUTION
+    o = -(-i // s)
+    total = max((o - 1) * s + k - i, 0)
+    return o, (total // 2, total - total // 2)
+    ### END SOLUTION
+
+
+# %%
+def flat(result):
+    """(o, (before, after)) -> [o, before, after]; None stays None (for the grader)."""
+    return None if result is None else [result[0], *result[1]]
+
+
+check(
+    "tf_same_padding(6, 3, 2) -> (o, (before, after)) = (3, (0, 1)): the odd pixel after",
+    flat(answer("tf_same_padding", tf_same_padding, 6, 3, 2)),
+    [3, 0, 1],
+    rtol=0,
+)
+cases_iks = [(i, k, s) for i in range(1, 9) for k in range(1, 9) for s in range(1, 9)]
+check(
+    f"tf_same_padding on all {len(cases_iks)} (i, k, s) <= 8, against vgg_mat.architecture",
+    [flat(answer("tf_same_padding", tf_same_padding, *case)) for case in cases_iks],
+    [flat(architecture.same_padding(*case)) for case in cases_iks],
+    rtol=0,
+)
+for i, k, s in [(6, 3, 2), (7, 2, 2), (5, 4, 3)]:  # and the shape TensorFlow produces
+    tf_o = tf.nn.conv2d(np.ones((1, i, i, 1)), np.ones((k, k, 1, 1)), s, "SAME").shape[1]
+    assert tf_same_padding(i, k, s)[0] == tf_o
+
+# %%
+print(inspect.getsource(architecture.same_padding).split('"""')[-1])
 for (i, k, s), expected in [
     ((6, 3, 2), (3, (0, 1))),
     ((5, 3, 2), (3, (1, 1))),
     ((7, 2, 2), (4, (0, 1))),
 ]:
-    o, pads = geometry.same_padding(i, k, s)
+    o, pads = architecture.same_padding(i, k, s)
     tf_o = tf.nn.conv2d(
         np.ones((1, i, i, 1), np.float32),
         np.ones((k, k, 1, 1), np.float32),
@@ -322,10 +448,10 @@ for (i, k, s), expected in [
     ).shape[1]
     print(
         f"i={i} k={k} s={s}: SAME o={o}, pads (before, after)={pads};"
-        f" VALID o={geometry.conv_output_size(i, k, 0, s)}"
+        f" VALID o={architecture.conv_output_size(i, k, 0, s)}"
     )
     assert (o, pads) == expected and tf_o == o
-assert geometry.conv_output_size(7, 2, 0, 2) == 3  # VALID 3 vs SAME 4
+assert architecture.conv_output_size(7, 2, 0, 2) == 3  # VALID 3 vs SAME 4
 
 # %% [markdown]
 # **Where the odd pixel goes matters.** Take `arange(16)` as a 4x4 image and a 3x3 kernel that
@@ -345,7 +471,7 @@ symmetric = tf.nn.conv2d(
 print("SAME\n", same, "\nsymmetric pad 1\n", symmetric)
 assert same.tolist() == [[5, 7], [13, 15]]
 assert symmetric.tolist() == [[0, 2], [8, 10]]
-assert geometry.same_padding(4, 3, 2) == (2, (0, 1))
+assert architecture.same_padding(4, 3, 2) == (2, (0, 1))
 
 # %% [markdown]
 # ### Where does `"SAME"` padding change the output?
@@ -480,7 +606,7 @@ np.testing.assert_allclose(out[1, 2], expected_12, rtol=0, atol=5e-9)
 assert rel_error(out[0, 0], expected_00) < 1e-6
 same_out = tf.nn.bias_add(tf.nn.conv2d(x_nhwc, w_hwio, 2, "SAME"), bias).numpy()
 np.testing.assert_allclose(same_out, out_nhwc, rtol=0, atol=1e-12)
-assert geometry.same_padding(4, 4, 2) == (2, (1, 1))
+assert architecture.same_padding(4, 4, 2) == (2, (1, 1))
 np.testing.assert_allclose(
     conv2d_naive(x_nhwc[1], w_hwio, bias, 2, (1, 1, 1, 1)), out_nhwc[1], rtol=1e-12, atol=1e-12
 )
@@ -493,21 +619,181 @@ np.testing.assert_allclose(
 # - `tf.nn.conv2d` is **cross-correlation**: $y_{i,j,o} = b_o + \sum_{u,v,c}
 #   \tilde x_{is+u,\,js+v,\,c} W_{u,v,c,o}$. True convolution flips the kernel.
 # - Output size: $o = \lfloor (i + p_{before} + p_{after} - k - (k-1)(d-1))/s \rfloor + 1$
-#   (`vgg_mat.geometry.conv_output_size`).
+#   (`vgg_mat.architecture.conv_output_size`).
 # - `"SAME"` means $o = \lceil i/s \rceil$, with the odd padding pixel at the bottom/right
-#   (`vgg_mat.geometry.same_padding`); it is not always "pad $\lfloor k/2 \rfloor$".
+#   (`vgg_mat.architecture.same_padding`); it is not always "pad $\lfloor k/2 \rfloor$".
 # - A kernel is a template: it responds where the image looks like it (lines, edges).
 # - The project's VGG conv layer is exactly this: `bias_add(conv2d(x, W, stride, pad), b)`
 #   with the file's own explicit pads.
 #
 # ## Exercises
 #
-# 1. Change `conv2d_naive` to take a `dilation` argument (the window taps are $d$ apart) and
-#    check it against `tf.nn.conv2d(..., dilations=d)` and against
-#    `geometry.conv_output_size(i, k, p, s, d=d)` for $i = 7, k = 3, d = 2$.
-# 2. For which $(i, k, s)$ with $i, k, s \le 8$ does TF `"SAME"` pad asymmetrically? Count them
-#    with `geometry.same_padding`, then explain the pattern in terms of $i \bmod s$ and $k$.
-# 3. Design a 3x3 kernel that responds to the *diagonal* lines of the photo, and show its
-#    response map next to the two above.
-# 4. Write `conv2d_im2col`: stack every window as a row of a matrix and multiply by the kernel
-#    reshaped to $(K_H K_W C_{in}, C_{out})$. Assert it equals `conv2d_naive`, and time both.
+# Each exercise has a checked answer cell or a hint; the worked solutions are in
+# `solutions/01_convolution_by_hand.ipynb`.
+
+# %% [markdown]
+# **Exercise 1.** Write `conv2d_dilated`: the taps of the window are $d$ pixels apart (stride 1,
+# no padding). Its output size is `architecture.conv_output_size(i, k, 0, 1, d=d)`; check it
+# against `tf.nn.conv2d(..., dilations=d)` for $i = 7, k = 3, d = 2$.
+
+
+# %%
+def conv2d_dilated(x, w, d):
+    """Dilated cross-correlation, stride 1, no padding: x (H, W, C_in), w (K_H, K_W, C_in, C_out).
+
+    y[i, j, o] = sum over u, v, c of x[i + d*u, j + d*v, c] * w[u, v, c, o], for every (i, j)
+    where the window fits. Returns y of shape (H_out, W_out, C_out).
+    """
+    ### BEGIN SOLUTION
+    kh, kw, _, c_out = w.shape
+    h_out = x.shape[0] - (kh - 1) * d
+    w_out = x.shape[1] - (kw - 1) * d
+    y = np.zeros((h_out, w_out, c_out), dtype=np.result_type(x, w))
+    for i in range(h_out):
+        for j in range(w_out):
+            window = x[i : i + (kh - 1) * d + 1 : d, j : j + (kw - 1) * d + 1 : d, :]
+            y[i, j] = np.einsum("uvc,uvco->o", window, w)
+    return y
+    ### END SOLUTION
+
+
+# %%
+x7, w3 = rng.randn(7, 7, 2), rng.randn(3, 3, 2, 2)
+dilated = answer("conv2d_dilated", conv2d_dilated, x7, w3, 2)
+check(
+    "conv2d_dilated(d=2) against tf.nn.conv2d(..., dilations=2)",
+    dilated,
+    tf.nn.conv2d(x7[None], w3, 1, "VALID", dilations=2).numpy()[0],
+    rtol=1e-10,
+)
+assert dilated.shape[0] == architecture.conv_output_size(7, 3, 0, 1, d=2) == 3
+
+# %% [markdown]
+# **Exercise 2.** For how many $(i, k, s)$ with $1 \le i, k, s \le 8$ does TF `"SAME"` pad
+# asymmetrically (one more zero after than before)? Return the count, then explain the pattern
+# in terms of $i \bmod s$ and $k$.
+#
+# *Hint:* $(o - 1)s$ is the largest multiple of $s$ below $i$, so $p_{total} = k - r$ with
+# $r = i \bmod s$, or $r = s$ when $s$ divides $i$. When is that odd?
+
+
+# %%
+def count_asymmetric_same():
+    """The number of (i, k, s), each in 1..8, for which TF SAME pads (p, p + 1)."""
+    ### BEGIN SOLUTION
+    return sum(
+        tf_same_padding(i, k, s)[1][0] != tf_same_padding(i, k, s)[1][1]
+        for i in range(1, 9)
+        for k in range(1, 9)
+        for s in range(1, 9)
+    )
+    ### END SOLUTION
+
+
+# %%
+asymmetric = [
+    (i, k, s)
+    for i in range(1, 9)
+    for k in range(1, 9)
+    for s in range(1, 9)
+    if len(set(architecture.same_padding(i, k, s)[1])) == 2
+]
+check(
+    "exercise 2: asymmetric SAME cases",
+    answer("exercise 2", count_asymmetric_same),
+    len(asymmetric),
+)
+
+# %% [markdown] tags=["solution"]
+# **Solution.** With $r = i \bmod s$ (or $r = s$ when $s$ divides $i$), $(o-1)s = i - r$, so
+# $p_{total} = \max(k - r, 0)$: the padding is asymmetric exactly when $k - r$ is positive and
+# odd. For stride 1 ($r = 1$) that is every even $k$; for $k = s = 2$ it is every odd $i$. The
+# next cell checks this rule on all 512 cases.
+
+
+# %% tags=["solution"]
+def remainder(i, s):
+    return i % s or s
+
+
+rule = [
+    (i, k, s)
+    for i in range(1, 9)
+    for k in range(1, 9)
+    for s in range(1, 9)
+    if k > remainder(i, s) and (k - remainder(i, s)) % 2 == 1
+]
+assert rule == asymmetric
+print(
+    f"{len(asymmetric)} of 512 cases pad asymmetrically; the rule k - r odd and > 0 finds them all"
+)
+
+# %% [markdown]
+# **Exercise 3.** Design a 3x3 kernel that responds to the *diagonal* lines of the photo, and
+# show its response map next to the two above.
+#
+# *Hint:* the vertical-line detector has $2$ along its middle column and $-1$ beside it. Put
+# the $2$s on a diagonal instead. Test it first on a $5\times5$ image with a diagonal line.
+
+# %% tags=["solution"]
+diagonal = 3 * np.eye(3) - 1  # 2 on the diagonal, -1 elsewhere: sums to zero like the others
+diag_line = np.eye(5)
+print("diagonal filter on a diagonal line, VALID\n", correlate(diag_line, diagonal, "VALID"))
+assert correlate(diag_line, diagonal, "VALID").tolist() == [[6, -2, -1], [-2, 6, -2], [-1, -2, 6]]
+assert np.abs(correlate(diag_line, vertical, "VALID")).max() < 6  # the vertical one: weaker
+fig, axes = plt.subplots(1, 3, figsize=(12, 4.6))
+for ax, (name, r) in zip(
+    axes,
+    [
+        *responses.items(),
+        ("diagonal lines", np.abs(correlate(grey.astype(np.float64), diagonal, "SAME"))),
+    ],
+    strict=True,
+):
+    ax.imshow(r, cmap="inferno", vmax=np.percentile(r, 99.5))
+    ax.set_title(f"|{name} filter|")
+    ax.axis("off")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# **Exercise 4.** Write `conv2d_im2col`: stack every window as a row of a matrix and multiply by
+# the kernel reshaped to $(K_H K_W C_{in}, C_{out})$ (stride 1, no padding). It must equal
+# `conv2d_naive`; then time both.
+
+
+# %%
+def conv2d_im2col(x, w):
+    """Cross-correlation by one matrix product: x (H, W, C_in), w (K_H, K_W, C_in, C_out).
+
+    Rows of the patch matrix: the (H_out * W_out) windows, each flattened in (u, v, c) order;
+    multiply by w.reshape(K_H * K_W * C_in, C_out), reshape to (H_out, W_out, C_out).
+    """
+    ### BEGIN SOLUTION
+    kh, kw, c_in, c_out = w.shape
+    h_out, w_out = x.shape[0] - kh + 1, x.shape[1] - kw + 1
+    patches = np.empty((h_out * w_out, kh * kw * c_in), dtype=np.result_type(x, w))
+    for i in range(h_out):
+        for j in range(w_out):
+            patches[i * w_out + j] = x[i : i + kh, j : j + kw, :].ravel()
+    return (patches @ w.reshape(kh * kw * c_in, c_out)).reshape(h_out, w_out, c_out)
+    ### END SOLUTION
+
+
+# %%
+check(
+    "conv2d_im2col against conv2d_naive (3 -> 2 channels)",
+    answer("conv2d_im2col", conv2d_im2col, x_test, w_test),
+    conv2d_naive(x_test, w_test),
+    rtol=1e-10,
+    factors={"K_H K_W C_in": 27},
+)
+
+# %% tags=["solution"]
+big_x, big_w = rng.randn(32, 32, 8), rng.randn(3, 3, 8, 8)
+for name, fn in (("conv2d_naive", conv2d_naive), ("conv2d_im2col", conv2d_im2col)):
+    seconds = min(timeit.repeat(lambda fn=fn: fn(big_x, big_w), number=1, repeat=3))
+    print(f"{name:14s} {seconds * 1e3:7.1f} ms for a 32x32x8 -> 8 channel layer")
+np.testing.assert_allclose(
+    conv2d_im2col(big_x, big_w), conv2d_naive(big_x, big_w), rtol=1e-10, atol=1e-10
+)

@@ -15,7 +15,12 @@
 # **Expected run time.** About 15 seconds on 2 CPU cores. Uses the real VGG-19 file if
 # `vgg_mat.find_weights` finds one, otherwise a small synthetic network written by
 # `vgg_mat.write_synthetic` (the receptive-field results are properties of the architecture,
-# so they are the same either way; figures made with random weights say so).
+# so they are the same either way; figures made with random weights say so). The tables and
+# parameter counts are always the real VGG-19's (from `vgg_mat.architecture`).
+#
+# **Your turn.** Three cells are yours to write: a pooling layer (`pool2d_naive`), the
+# receptive-field recursion (`receptive_field`) and a layer's parameter count (`conv_params`).
+# Each is graded by the cell after it, against the worked numbers and the library.
 
 # %%
 # %load_ext autoreload
@@ -28,8 +33,9 @@ import numpy as np
 import tensorflow as tf
 
 import vgg_mat
+from nst.grading import answer, check
 from nst.plots import plot_annotated_grid, stamp_synthetic
-from vgg_mat import VGG, Layer, VGGWeights, geometry
+from vgg_mat import VGG, Layer, VGGWeights, architecture, geometry
 
 np.set_printoptions(precision=4, suppress=True)
 
@@ -46,12 +52,20 @@ np.set_printoptions(precision=4, suppress=True)
 #
 # and the output size follows the same formula as a convolution,
 # $o = \lfloor (i + p_{before} + p_{after} - k)/s \rfloor + 1$. VGG uses $k = s = 2$: every
-# pool halves the height and width. Our naive version:
+# pool halves the height and width.
+#
+# **Your turn (1/3).** Write the pooling layer for one channel, with loops over the output
+# positions (numpy may reduce each window: `window.max()`, `window.mean()`).
 
 
 # %%
 def pool2d_naive(x, k, s, method="max"):
-    """Pool a (H, W) array with a k x k window and stride s, no padding (VALID)."""
+    """Pool one channel: a (H, W) array, a k x k window, stride s, no padding (VALID).
+
+    Returns an (H_out, W_out) float array, H_out = (H - k) // s + 1 (W_out likewise), with
+    y[i, j] = max (method "max") or mean (method "avg") of x[i*s : i*s + k, j*s : j*s + k].
+    """
+    ### BEGIN SOLUTION
     h_out, w_out = (x.shape[0] - k) // s + 1, (x.shape[1] - k) // s + 1
     reduce = np.max if method == "max" else np.mean
     y = np.zeros((h_out, w_out))
@@ -59,9 +73,30 @@ def pool2d_naive(x, k, s, method="max"):
         for j in range(w_out):
             y[i, j] = reduce(x[i * s : i * s + k, j * s : j * s + k])
     return y
+    ### END SOLUTION
 
 
+# %%
 x4 = np.arange(1, 17, dtype=float).reshape(4, 4)
+check("2x2/2 max pool of 1..16", answer("pool2d_naive", pool2d_naive, x4, 2, 2), [[6, 8], [14, 16]])
+check(
+    "2x2/2 average pool of 1..16",
+    answer("pool2d_naive", pool2d_naive, x4, 2, 2, "avg"),
+    [[3.5, 5.5], [11.5, 13.5]],
+    factors={"k^2": 4},  # a window sum, not its mean
+)
+test_array = np.random.RandomState(1).randn(7, 9)
+for k, s in ((3, 1), (2, 2), (3, 2)):
+    for method, tf_pool in (("max", tf.nn.max_pool2d), ("avg", tf.nn.avg_pool2d)):
+        check(
+            f"{k}x{k}/{s} {method} pool of a 7x9 array, against tf.nn.{tf_pool.__name__}",
+            answer("pool2d_naive", pool2d_naive, test_array, k, s, method),
+            tf_pool(test_array[None, :, :, None], k, s, "VALID").numpy()[0, :, :, 0],
+            rtol=1e-6,  # TensorFlow pools in float32 here
+            factors={"k^2": k * k},
+        )
+
+# %%
 max4, avg4 = pool2d_naive(x4, 2, 2, "max"), pool2d_naive(x4, 2, 2, "avg")
 print("x\n", x4, "\nmax pool\n", max4, "\naverage pool\n", avg4)
 print("global average", x4.mean(), "| global max", x4.max())
@@ -181,18 +216,56 @@ np.testing.assert_allclose(depthwise[:, :, 1], pool2d_naive(10 * x4, 2, 2, "avg"
 #
 # $$ r_L = 1 + \sum_{l=1}^{L} (k_l - 1) \prod_{i<l} s_i . $$
 #
-# Let us first evaluate the closed form by hand for VGG-19's convs and pools, written out in
-# the notebook from the architecture (3x3/1 convs, 2x2/2 pools, blocks of 2, 2, 4, 4, 4).
+# **Your turn (2/3).** Write the recursion. Careful with the order: $r_l$ uses the jump of the
+# layer *before*, $j_{l-1}$.
+
 
 # %%
-blocks = [2, 2, 4, 4, 4]
-by_hand, r, jump = {}, 1, 1
-for b, n_convs in enumerate(blocks, start=1):
-    for c in range(1, n_convs + 1):
-        r, jump = r + (3 - 1) * jump, jump * 1
-        by_hand[f"conv{b}_{c}"] = (r, jump)
-    r, jump = r + (2 - 1) * jump, jump * 2
-    by_hand[f"pool{b}"] = (r, jump)
+def receptive_field(windows):
+    """Receptive field and jump after each layer of a chain, along one axis.
+
+    windows: a list of (k, s) pairs, one per layer (window size, stride); a ReLU is (1, 1).
+    Returns a list of (r, j) pairs, one per layer: r_l = r_{l-1} + (k_l - 1) j_{l-1} and
+    j_l = j_{l-1} s_l, starting from r_0 = j_0 = 1 (one input pixel).
+    """
+    ### BEGIN SOLUTION
+    r, jump, out = 1, 1, []
+    for k, s in windows:
+        r, jump = r + (k - 1) * jump, jump * s
+        out.append((r, jump))
+    return out
+    ### END SOLUTION
+
+
+# %%
+check(
+    "receptive_field of conv3x3, conv3x3, pool2x2/2, conv3x3: r = 3, 5, 6, 10; j = 1, 1, 2, 2",
+    answer("receptive_field", receptive_field, [(3, 1), (3, 1), (2, 2), (3, 1)]),
+    [(3, 1), (5, 1), (6, 2), (10, 2)],
+    rtol=0,
+)
+# VGG-19's conv and pool layers up to pool5, from the architecture table (real shapes)
+chain = [spec for spec in architecture.vgg19(classifier=False) if spec.kind in ("conv", "pool")]
+windows = [
+    (spec.kernel_shape[0] if spec.kind == "conv" else spec.size[0], spec.stride[0])
+    for spec in chain
+]
+library_fields = {f.name: f for f in geometry.receptive_fields(geometry.vgg19_layers())}
+check(
+    "receptive_field of VGG-19 conv1_1 ... pool5, against vgg_mat.geometry.receptive_fields",
+    answer("receptive_field", receptive_field, windows),
+    [(library_fields[spec.name].size[0], library_fields[spec.name].jump[0]) for spec in chain],
+    rtol=0,
+)
+
+# %% [markdown]
+# Your recursion, evaluated for VGG-19's convs and pools (3x3/1 convs, 2x2/2 pools, blocks of
+# 2, 2, 4, 4, 4 convolutions):
+
+# %%
+blocks = [convs for _, convs, _ in architecture.BLOCKS]
+assert blocks == [2, 2, 4, 4, 4]
+by_hand = dict(zip([spec.name for spec in chain], receptive_field(windows), strict=True))
 print({name: rj[0] for name, rj in by_hand.items()})
 
 # %% [markdown]
@@ -290,24 +363,36 @@ plt.show()
 
 # %%
 weights = vgg_mat.real_or_synthetic()  # the real file if found, else a miniature
-print(len(weights.layers), "layers;", f"{weights.num_params:,} parameters")
+kind = "VGG-19" if not weights.synthetic else "a synthetic miniature, not VGG-19's 143,667,240"
+print(len(weights.layers), "layers;", f"{weights.num_params:,} parameters ({kind})")
 assert weights.names[:5] == ("conv1_1", "relu1_1", "conv1_2", "relu1_2", "pool1")
 
 # %% [markdown]
-# The layer table for a 96x128 input, straight from the file's records
-# (`geometry.layer_table`): output shape, receptive field, jump and parameters per layer.
-# fc6 is a 7x7 "convolution" that needs a 7x7 pool5, i.e. a 224x224 input, so the table for
-# this small image stops at pool5. We check every shape against the network's real outputs.
+# VGG-19's layer table for a 96x128 input (`geometry.layer_table` on the architecture's records,
+# real widths): output shape, receptive field, jump and parameters per layer. fc6 is a 7x7
+# "convolution" that needs a 7x7 pool5, i.e. a 224x224 input, so the table for this small
+# image stops at pool5. Every width and parameter count is checked against
+# `vgg_mat.architecture`, and every height and width against the network's real outputs (the
+# network's channel widths are its own: a miniature has 1/8 of them).
 
 # %%
-table = geometry.layer_table(weights, 96, 128)
+table = geometry.layer_table(geometry.vgg19_layers(), 96, 128)
 print(geometry.format_layer_table(table))
+specs = {spec.name: spec for spec in architecture.vgg19()}
+for row in table:
+    spec = specs[row.name]
+    assert row.params == spec.num_params, row.name
+    if spec.kind == "conv":
+        assert row.channels == spec.kernel_shape[3], row.name
+assert table[0].channels == 64 and table[-1].channels == 512  # VGG-19's real widths
+assert sum(row.params for row in table) == 20_024_384  # conv1_1 ... conv5_4
 net = VGG(weights)
 outputs = net(np.zeros((1, 96, 128, 3), np.float32), [row.name for row in table])
+own = {row.name: row for row in geometry.layer_table(weights, 96, 128)}  # the network's widths
 for row in table:
-    assert tuple(outputs[row.name].shape) == (1, row.height, row.width, row.channels), row.name
+    assert tuple(outputs[row.name].shape) == (1, row.height, row.width, own[row.name].channels)
 assert table[-1].name == "pool5" and (table[-1].height, table[-1].width) == (3, 4)
-print("every layer_table shape == the shape the network produced")
+print("every height and width in the table == the shape the network produced")
 
 # %% [markdown]
 # Now the experiment, for the centre unit of channel 0 of six layers, with average pooling and
@@ -448,19 +533,48 @@ plt.show()
 # A conv layer with kernel $(K_H, K_W, C_{in}, C_{out})$ has $K_H K_W C_{in} C_{out} + C_{out}$
 # parameters (weights plus one bias per output channel). The fully connected layers fc6-fc8
 # are stored in the `.mat` file as convolutions too: fc6 is a 7x7 kernel over pool5's
-# $7 \times 7 \times 512$ output. We count by hand from the architecture, then compare with the
-# library's layer records.
+# $7 \times 7 \times 512$ output.
+#
+# **Your turn (3/3).** Count one layer's parameters from its kernel shape.
+
 
 # %%
-widths = [64, 128, 256, 512, 512]
+def conv_params(kernel_shape):
+    """Parameters of a conv layer with an HWIO kernel (K_H, K_W, C_in, C_out) and a bias.
+
+    Returns the int K_H * K_W * C_in * C_out + C_out (weights, then one bias per output channel).
+    """
+    ### BEGIN SOLUTION
+    kh, kw, c_in, c_out = kernel_shape
+    return kh * kw * c_in * c_out + c_out
+    ### END SOLUTION
+
+
+# %%
+check("conv_params((3, 3, 3, 64)) = 3*3*3*64 + 64", conv_params((3, 3, 3, 64)), 1_792, rtol=0)
+weighted = [spec for spec in architecture.vgg19() if spec.kind == "conv"]
+check(
+    "conv_params of VGG-19's 19 weight layers, against vgg_mat.architecture",
+    [answer("conv_params", conv_params, spec.kernel_shape) for spec in weighted],
+    [spec.num_params for spec in weighted],
+    rtol=0,
+)
+
+# %% [markdown]
+# We count by hand from the architecture's widths, with your `conv_params`, then compare with
+# the library's layer records.
+
+# %%
+widths = [width for _, _, width in architecture.BLOCKS]
+assert widths == [64, 128, 256, 512, 512]
 counts, c_in = {}, 3
 for b, (n_convs, width) in enumerate(zip(blocks, widths, strict=True), start=1):
     for c in range(1, n_convs + 1):
-        counts[f"conv{b}_{c}"] = 3 * 3 * c_in * width + width
+        counts[f"conv{b}_{c}"] = conv_params((3, 3, c_in, width))
         c_in = width
-counts["fc6"] = 7 * 7 * 512 * 4096 + 4096
-counts["fc7"] = 4096 * 4096 + 4096
-counts["fc8"] = 4096 * 1000 + 1000
+counts["fc6"] = conv_params((7, 7, 512, 4096))
+counts["fc7"] = conv_params((1, 1, 4096, 4096))
+counts["fc8"] = conv_params((1, 1, 4096, 1000))
 conv_total = sum(v for k, v in counts.items() if k.startswith("conv"))
 print(
     f"conv layers: {conv_total:,}   fc6: {counts['fc6']:,}   fc7: {counts['fc7']:,}   "
@@ -473,6 +587,7 @@ assert sum(counts.values()) == 143_667_240
 library_counts = {l.name: l.num_params for l in geometry.vgg19_layers() if l.kind == "conv"}
 assert library_counts == counts
 assert VGGWeights(geometry.vgg19_layers()).num_params == 143_667_240
+assert counts == {spec.name: spec.num_params for spec in weighted}  # the architecture module
 
 # VGG-16: blocks of 2, 2, 3, 3, 3 convolutions, same widths and classifier
 vgg16, c_in = counts["fc6"] + counts["fc7"] + counts["fc8"], 3
@@ -548,11 +663,138 @@ assert [rows384[f"relu{b}_1"].channels for b in range(1, 6)] == widths
 #
 # ## Exercises
 #
-# 1. Compute the receptive field of `relu5_1` with the closed form on paper, then check it with
-#    the gradient experiment (you need an input of at least 160 px for an unclipped field).
-# 2. Replace the 2x2/2 pools by 3x3/2 pools with pad 1 (edit the `Layer` records with
-#    `dataclasses.replace`). How do the receptive fields and the shape table change?
-# 3. Repeat the effective-receptive-field measurement with max pooling and with the positive
-#    weights. Which one is closest to the theoretical (flat) field, and why?
-# 4. How many multiply-adds does conv1_2 cost for a 384x512 image, and how does that compare
-#    with conv5_4? (Hint: $H_{out} W_{out} K_H K_W C_{in} C_{out}$.)
+# Each exercise has a checked answer cell or a hint; the worked solutions are in
+# `solutions/02_pooling_receptive_fields_and_the_vgg_family.ipynb`.
+
+# %% [markdown]
+# **Exercise 1.** Compute the receptive field of `relu5_1` with the closed form
+# $r = 1 + \sum_l (k_l - 1)\prod_{i<l} s_i$ on paper and return it; then check it with the
+# gradient experiment (you need an input of at least 160 px for an unclipped field).
+
+
+# %%
+def relu5_1_field():
+    """The receptive field (in pixels, one side) of relu5_1, from the closed form."""
+    ### BEGIN SOLUTION
+    # conv layers add 2 * jump, pools add 1 * jump; the jump doubles after each pool.
+    # block 1: 2 convs x 2 x 1 + 1 = 5; block 2: 2 x 2 x 2 + 2 = 10; block 3: 4 x 2 x 4 + 4 = 36;
+    # block 4: 4 x 2 x 8 + 8 = 72; conv5_1: 2 x 16 = 32.  1 + 5 + 10 + 36 + 72 + 32 = 156.
+    return 1 + (2 * 2 * 1 + 1) + (2 * 2 * 2 + 2) + (4 * 2 * 4 + 4) + (4 * 2 * 8 + 8) + 2 * 16
+    ### END SOLUTION
+
+
+# %%
+check(
+    "exercise 1: relu5_1's receptive field",
+    answer("exercise 1", relu5_1_field),
+    fields["conv5_1"].size[0],
+    rtol=0,
+)
+
+# %% tags=["solution"]
+# The gradient experiment at 192 px (the field, 156 px, fits around the centre unit).
+big = np.ones((1, 192, 192, 3), np.float32)
+g5, centre5 = gradient_of_centre_unit(VGG(positive, pooling="avg"), "relu5_1", big)
+rows5, cols5 = np.flatnonzero(g5.any(axis=1)), np.flatnonzero(g5.any(axis=0))
+print(f"relu5_1: measured {rows5.size} x {cols5.size} pixels (formula {fields['conv5_1'].size})")
+assert rows5.size == cols5.size == 156
+
+# %% [markdown]
+# **Exercise 2.** Replace the 2x2/2 pools by 3x3/2 pools with pad 1 (edit the `Layer` records
+# with `dataclasses.replace`). How do the receptive fields and the shape table change?
+#
+# *Hint:* each pool now adds $(3 - 1) j$ instead of $(2 - 1) j$ to the field, and its output
+# size is $\lfloor (i + 2 - 3)/2 \rfloor + 1$: the same as before for even $i$.
+
+# %% tags=["solution"]
+overlapping = tuple(
+    dataclasses.replace(layer, size=(3, 3), pad=(1, 1, 1, 1)) if layer.kind == "pool" else layer
+    for layer in geometry.vgg19_layers(classifier=False)
+)
+wide = {f.name: f.size[0] for f in geometry.receptive_fields(overlapping)}
+print({name: (fields[name].size[0], wide[name]) for name in ("pool1", "conv4_2", "pool5")})
+assert wide["pool1"] == 7 and wide["pool5"] > fields["pool5"].size[0]
+wide_table = geometry.layer_table(overlapping, 96, 128)
+assert [(r.height, r.width) for r in wide_table] == [(r.height, r.width) for r in table]
+
+# %% [markdown] tags=["solution"]
+# **Solution.** The fields grow: pool1 sees 7 pixels instead of 6, and every later layer gains
+# $j_{l-1}$ per pool (pool5: 299 instead of 268 px, printed above). The shape table does not
+# change for even sizes (pad 1 and a 3-wide window at stride 2 halve an even length exactly),
+# so only the fields, not the shapes, tell the two networks apart.
+
+# %% [markdown]
+# **Exercise 3.** Repeat the effective-receptive-field measurement with max pooling and with the
+# positive weights. Which one is closest to the theoretical (flat) field, and why?
+#
+# *Hint:* with positive weights every path adds, so the gradient counts the paths from a pixel
+# to the unit. How many paths reach a pixel at the centre of the field, and one at its edge?
+
+
+# %% tags=["solution"]
+def erf_mass(network, image, d=21):
+    x = tf.constant(image)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        a = network(x, ["relu4_2"])["relu4_2"]
+        unit = tf.reduce_sum(a[0, a.shape[1] // 2, a.shape[2] // 2, :])
+    g = np.abs(tape.gradient(unit, x).numpy()[0]).sum(axis=-1)
+    return g[distance <= d].sum() / g.sum()
+
+
+shares = {
+    "signed weights, avg pool": mass[21],
+    "signed weights, max pool": erf_mass(VGG(weights, pooling="max"), noise),
+    "positive weights, avg pool": erf_mass(VGG(positive, pooling="avg"), constant),
+}
+for name, share in shares.items():
+    print(f"{name:28s}: {share:6.1%} of the gradient within +-21 px of the centre")
+if weights.synthetic:  # measured with the miniature's random weights
+    assert all(0.25 < share <= 1.0 for share in shares.values())  # peaked (flat: 25%)
+
+# %% [markdown] tags=["solution"]
+# **Solution.** None is flat. With positive weights the gradient counts paths: a pixel at the
+# centre of the field reaches the unit through many more windows than one at its edge, so the
+# field is peaked (roughly the shape of repeated box filters: a Gaussian, Luo et al. 2016).
+# Max pooling routes the gradient through the winners only, which makes the map sparse and
+# patchy but not flatter. A flat field would put $(42/84)^2 = 25\%$ of the mass in the central
+# half; with the miniature's random weights every variant puts more there (asserted above).
+
+# %% [markdown]
+# **Exercise 4.** How many multiply-adds does conv1_2 cost for a 384x512 image, and conv5_4?
+# Return the two numbers.
+#
+# *Hint:* $H_{out} W_{out} K_H K_W C_{in} C_{out}$: one multiply-add per weight per position.
+
+
+# %%
+def conv_cost_384x512():
+    """(multiply-adds of conv1_2, multiply-adds of conv5_4) for a 384 x 512 input image."""
+    ### BEGIN SOLUTION
+    conv1_2 = 384 * 512 * 3 * 3 * 64 * 64  # full size, 64 -> 64 channels
+    conv5_4 = (384 // 16) * (512 // 16) * 3 * 3 * 512 * 512  # after 4 pools, 512 -> 512
+    return conv1_2, conv5_4
+    ### END SOLUTION
+
+
+# %%
+check(
+    "exercise 4: multiply-adds of conv1_2 and conv5_4 at 384x512",
+    answer("exercise 4", conv_cost_384x512),
+    [
+        rows384[name].positions * np.prod(specs[name].kernel_shape, dtype=np.int64)
+        for name in ("conv1_2", "conv5_4")
+    ],
+    rtol=0,
+)
+
+# %% [markdown] tags=["solution"]
+# **Solution.** conv1_2: $384 \cdot 512 \cdot 9 \cdot 64 \cdot 64 = 7{,}247{,}757{,}312$;
+# conv5_4: $24 \cdot 32 \cdot 9 \cdot 512 \cdot 512 = 1{,}811{,}939{,}328$, 4 times fewer. Each
+# block has 1/4 of the positions of the one before and (up to 512) twice the channels, i.e.
+# 4 times the weights per position: the cost per layer stays level through block 4, and falls
+# by 4 only in block 5 (the width stops at 512). The first layers cost as much as the deep
+# ones, although they hold a tiny share of the weights.
+
+# %% tags=["solution"]
+assert conv_cost_384x512() == (7_247_757_312, 1_811_939_328)

@@ -20,6 +20,11 @@
 # the kernel orientation is settled with a real fragment of the file (conv1_1) that ships with the
 # tests. If `vgg_mat.find_weights()` finds the real file, the network sections use it and the
 # classification section means something.
+#
+# **Your turn.** Three cells are yours to write: reading a conv layer's kernel and bias by field
+# name (`read_conv_layer`), reading MATLAB's column-major bytes (`from_column_major`), and
+# conv1_1 + relu1_1 from raw `tf.nn` ops (`conv_relu_tf`). Each is graded by the cell after it,
+# against the real fragment of the file and the library's loader and network.
 
 # %%
 # %load_ext autoreload
@@ -35,9 +40,10 @@ import tensorflow as tf
 
 import nst
 import vgg_mat
+from nst.grading import answer, check, require
 from nst.images import resize_image
 from nst.plots import stamp_synthetic
-from vgg_mat import VGG, geometry, matfields, matfile
+from vgg_mat import VGG, Layer, VGGWeights, architecture, geometry, matfields, matfile
 from vgg_mat.network import transpose_kernels_hw
 
 np.set_printoptions(precision=4, suppress=True)
@@ -184,10 +190,60 @@ assert missing_normalization
 # ### Reading by name instead
 #
 # The fix is to ask for fields **by name**: `record['weights']`, `record['name']`,
-# `record['pad']`. Here is a complete reader for both layouts, 25 lines, written in the
-# notebook on purpose. It keeps the file's order, converts pads and strides to ints (casting
-# *before* any arithmetic: uint8 `0 - 1` is 255), reshapes the bias and averages the mean
-# image over pixels (the $1\times1\times3$ and $224\times224\times3$ forms both work).
+# `record['pad']`.
+#
+# **Your turn (1/3).** Read one conv layer's kernel and bias from its $(1, 1)$ record, by field
+# name, so that it works on both layouts. `record['weights']` is a $1\times2$ cell: index it
+# with `[0]` to get the two arrays. The bias must come out 1-D.
+
+
+# %%
+def read_conv_layer(record):
+    """(kernel, bias) of a conv layer's record, as scipy.io.loadmat returns it.
+
+    record: the (1, 1) item of data["layers"][0, i], i.e. data["layers"][0, i][0, 0].
+    Returns the kernel as stored, (K_H, K_W, C_in, C_out) float32, no transpose, and the
+    bias as a 1-D (C_out,) array: the file holds it as (C_out, 1) (2016) or (1, C_out) (beta16).
+    """
+    ### BEGIN SOLUTION
+    kernel, bias = record["weights"][0]
+    return kernel, bias.reshape(-1)
+    ### END SOLUTION
+
+
+# %%
+def graded_pair(name, got, layer):
+    """Grade a (kernel, bias) answer against a layer that vgg_mat.load read."""
+    require(
+        f"{name} returns a pair",
+        isinstance(got, tuple) and len(got) == 2,
+        f"return a tuple (kernel, bias), not {type(got).__name__}",
+    )
+    check(f"{name}: kernel", got[0], layer.kernel, rtol=0)
+    check(f"{name}: bias", got[1], layer.bias, rtol=0)
+
+
+real_record = scipy.io.loadmat(FRAGMENT)["layers"][0, 0][0, 0]  # the REAL conv1_1 (2016 file)
+graded_pair(
+    "read_conv_layer on the real conv1_1",
+    answer("read_conv_layer", read_conv_layer, real_record),
+    vgg_mat.load(FRAGMENT).layer("conv1_1"),
+)
+for layout, data in raw.items():
+    loaded = vgg_mat.load(files[layout])
+    for index in (0, loaded.names.index("conv5_4")):
+        record = data["layers"][0, index][0, 0]
+        graded_pair(
+            f"read_conv_layer on the {layout} miniature's {loaded.names[index]}",
+            answer("read_conv_layer", read_conv_layer, record),
+            loaded.layers[index],
+        )
+
+# %% [markdown]
+# Here is a complete reader for both layouts, 25 lines, written in the notebook on purpose and
+# built on your `read_conv_layer`. It keeps the file's order, converts pads and strides to
+# ints (casting *before* any arithmetic: uint8 `0 - 1` is 255) and averages the mean image
+# over pixels (the $1\times1\times3$ and $224\times224\times3$ forms both work).
 
 
 # %%
@@ -201,8 +257,7 @@ def read_by_name(path):
         name, kind = str(record["name"][0]), str(record["type"][0])
         kernel = bias = pad = stride = None
         if kind == "conv":
-            kernel, bias = record["weights"][0]
-            bias = bias.reshape(-1)
+            kernel, bias = read_conv_layer(record)
         if "pad" in fields:
             pad = tuple(int(v) for v in np.asarray(record["pad"], np.float64).ravel())
             stride = tuple(int(v) for v in np.asarray(record["stride"], np.float64).ravel())
@@ -264,6 +319,9 @@ assert (len(arch), names.index("pool5") + 1, len(convs)) == (43, 37, 16)
 assert conv_params == 20_024_384
 assert sum(layer.num_params for layer in arch) == 143_667_240
 assert arch[names.index("fc6")].kernel.shape == (7, 7, 512, 4096)
+specs = architecture.vgg19()  # the one table every module reads: the real widths
+assert [layer.num_params for layer in arch] == [spec.num_params for spec in specs]
+assert sum(spec.num_params for spec in specs) == 143_667_240
 
 # %% [markdown]
 # Now the network this lesson runs: the real file if `vgg_mat.find_weights()` finds one (a
@@ -278,7 +336,8 @@ assert arch[names.index("fc6")].kernel.shape == (7, 7, 512, 4096)
 print(inspect.getsource(vgg_mat.real_or_synthetic).split('    """')[-1])
 weights = vgg_mat.real_or_synthetic()  # prints which weights it uses, and why
 REAL = not weights.synthetic
-print(f"{len(weights.layers)} layers, {weights.num_params:,} parameters")
+kind = "VGG-19" if REAL else "a synthetic miniature: not VGG-19's 143,667,240"
+print(f"{len(weights.layers)} layers, {weights.num_params:,} parameters ({kind})")
 assert weights.names == tuple(layer.name for layer in arch)  # the same 43 names either way
 if REAL:
     real_convs = [weights.layer(layer.name) for layer in convs]
@@ -354,6 +413,40 @@ assert mine.shape == library.shape == (64, 64, 64)
 np.testing.assert_allclose(library, mine, rtol=1e-4, atol=1e-3)  # float32 vs float64
 
 # %% [markdown]
+# **Your turn (3/3).** Now the same two layers with raw TensorFlow ops, as the library's
+# network builds them: `tf.nn.conv2d` (stride 1, the file's pad of 1 on every side as an
+# explicit padding list, NHWC), `tf.nn.bias_add`, `tf.nn.relu`. The kernel goes in as loaded.
+
+
+# %%
+def conv_relu_tf(x, kernel, bias):
+    """relu1_1 of a batch: relu(conv2d(x, kernel, stride 1, pad 1 on every side) + bias).
+
+    x: (N, H, W, 3) preprocessed images (NHWC); kernel: (3, 3, 3, C) HWIO as loaded; bias (C,).
+    Returns an (N, H, W, C) tensor. Use tf.nn ops only (no Keras layers).
+    """
+    ### BEGIN SOLUTION
+    pad = [[0, 0], [1, 1], [1, 1], [0, 0]]  # (batch, top/bottom, left/right, channels)
+    return tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, kernel, strides=1, padding=pad), bias))
+    ### END SOLUTION
+
+
+# %%
+x64 = (image.astype(np.float64) - MEAN_RGB)[None]  # the numpy version's input, in float64
+check(
+    "conv_relu_tf in float64, against the numpy einsum version",
+    answer("conv_relu_tf", conv_relu_tf, x64, conv1_1.kernel.astype(np.float64), conv1_1.bias),
+    mine[None],
+    rtol=1e-5,
+)
+yours = answer("conv_relu_tf", conv_relu_tf, x, conv1_1.kernel, conv1_1.bias)
+require(
+    "conv_relu_tf in float32 == the network's relu1_1 (VGG(fragment))",
+    np.allclose(np.asarray(yours), library[None], rtol=1e-5, atol=1e-4),
+    "the float64 version passed, so look at dtypes: pass x, kernel and bias as given",
+)
+
+# %% [markdown]
 # ## 6. Which way round are the kernels?
 #
 # MatConvNet's `vl_nnconv` help text calls filters "FW x FH x FC x K" (width first), and
@@ -400,6 +493,87 @@ print(
     "| predictions ->",
     vgg_mat.resolve_layer("predictions"),
 )
+
+# %% [markdown]
+# ### Why no transpose is needed: storage order is not index meaning
+#
+# MATLAB stores arrays **column-major**: in memory (and in the `.mat` file) the *first* index
+# varies fastest, so a $2\times3$ matrix $A$ is stored as $A_{11}, A_{21}, A_{12}, A_{22},
+# A_{13}, A_{23}$. numpy's default is row-major (the *last* index fastest). That is a fact
+# about byte order, not about what the indices mean: `scipy.io.loadmat` reads the bytes in
+# MATLAB's order and hands back an array with `order="F"`, so `A[i, j]` in Python is
+# `A(i+1, j+1)` in MATLAB, for every index. A MATLAB kernel `W(u, v, c, o)` (row offset $u$,
+# column offset $v$: MatConvNet pairs the filter's first axis with the image's rows) is
+# `kernel[u, v, c, o]` in numpy: already TensorFlow's HWIO, with nothing to swap.
+#
+# The `(1, 0, 2, 3)` folklore mixes up the two things: "MATLAB is column-major" read as
+# "MATLAB's first axis is the column (width)", which also seemed to fit the help text's
+# "FW x FH". Here is the storage order in a file we write ourselves (`savemat` stores
+# column-major, as MATLAB does), with the bytes read straight from the file:
+
+# %%
+A = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+small = workdir / "two-by-three.mat"
+scipy.io.savemat(small, {"A": A}, do_compression=False)
+stored = np.frombuffer(small.read_bytes()[-48:], "<f8")  # the last data element: 6 doubles
+loaded_a = scipy.io.loadmat(small)["A"]
+print("bytes in the file, in order:", stored, "\nloadmat's A:\n", loaded_a)
+assert stored.tolist() == [1, 4, 2, 5, 3, 6]  # column-major: down the first column first
+np.testing.assert_array_equal(loaded_a, A)  # ... yet A[0, 1] is still MATLAB's A(1, 2) = 2
+assert loaded_a.flags.f_contiguous and not loaded_a.flags.c_contiguous  # a view on those bytes
+
+# %% [markdown]
+# **Your turn (2/3).** Turn values stored column-major (as they are in the file) into the
+# numpy array with MATLAB's index meaning. One line: `reshape` has an `order` argument.
+
+
+# %%
+def from_column_major(values, shape):
+    """The array whose MATLAB-style column-major storage is `values` (1-D, first index fastest).
+
+    Returns an array of the given shape with out[i, j, ...] == MATLAB's A(i+1, j+1, ...).
+    """
+    ### BEGIN SOLUTION
+    return np.reshape(values, shape, order="F")
+    ### END SOLUTION
+
+
+# %%
+check(
+    "from_column_major on the bytes of the 2x3 file",
+    answer("from_column_major", from_column_major, stored, (2, 3)),
+    A,
+    rtol=0,
+)
+raw_kernel = real_record["weights"][0][0]  # conv1_1 as loadmat returns it, untouched
+assert raw_kernel.flags.f_contiguous  # a view on the file's column-major data
+file_order = raw_kernel.ravel(order="K")  # the 1,728 values in the order the file stores them
+check(
+    "from_column_major on the real conv1_1's stored values == the kernel vgg_mat.load returns",
+    answer("from_column_major", from_column_major, file_order, raw_kernel.shape),
+    conv1_1.kernel,
+    rtol=0,
+)
+
+# %% [markdown]
+# Read the same stored values row-major instead (numpy's default, what a C reader of the file
+# does) and the shape has to be reversed: the result is the kernel with *all four* axes
+# reversed, $(O, C, W, H)$, not one with height and width swapped. Nothing in the storage
+# order suggests `(1, 0, 2, 3)`. And the kernel as loaded is the one the network's
+# correlation needs: it reproduces the network's relu1_1 (section 5), the transposed one
+# gives other numbers.
+
+# %%
+row_major = file_order.reshape(raw_kernel.shape[::-1])  # (64, 3, 3, 3): C order
+np.testing.assert_array_equal(row_major, conv1_1.kernel.transpose(3, 2, 1, 0))
+assert not np.array_equal(file_order.reshape(raw_kernel.shape), conv1_1.kernel)  # scrambled
+with_transpose = conv_relu_numpy(
+    image, np.transpose(conv1_1.kernel, (1, 0, 2, 3)), conv1_1.bias, MEAN_RGB
+)
+np.testing.assert_allclose(library, mine, rtol=1e-4, atol=1e-3)  # as loaded: the network's
+gap = np.abs(with_transpose - library).max()
+print(f"max |relu1_1 with the (1, 0, 2, 3) kernel - the network's relu1_1| = {gap:.1f}")
+assert gap > 0.1 * library.max()  # transposed: different outputs
 
 # %% [markdown]
 # **No transpose is needed**: `loadmat` already returns TensorFlow's HWIO layout, and the
@@ -552,15 +726,25 @@ print(inspect.getsource(vgg_mat.preprocess).split('    """')[-1])
 # %% [markdown]
 # ## 10. The whole network at a glance
 #
-# The shapes for a $256\times256$ input, straight from the file's records: five blocks, each
-# halving the size and (up to 512) doubling the channels.
+# VGG-19's shapes and parameters for a $256\times256$ input, from the architecture's records
+# (real widths, whatever weights this lesson runs on): five blocks, each halving the size and
+# (up to 512) doubling the channels, then fc6-fc8 (pool5 is $8\times8$, so fc6's $7\times7$
+# window fits twice each way). Every width and count is checked against
+# `vgg_mat.architecture`, every height and width against the network this lesson built.
 
 # %%
-table = geometry.layer_table(weights, 256, 256)
-shapes = net.output_shapes(256, 256)
-assert all(shapes[row.name] == (row.height, row.width, row.channels) for row in table)
+table = geometry.layer_table(geometry.vgg19_layers(), 256, 256)
+by_name = {spec.name: spec for spec in specs}
+for row in table:
+    assert row.params == by_name[row.name].num_params, row.name
+    if row.kind == "conv":
+        assert row.channels == by_name[row.name].kernel_shape[3], row.name
+assert len(table) == 43  # at 256 px pool5 is 8x8, so fc6's 7x7 fits: the whole network
+assert sum(row.params for row in table) == sum(spec.num_params for spec in specs) == 143_667_240
+shapes = net.output_shapes(256, 256)  # this network's (a miniature has 1/8 of the channels)
+assert all(shapes[row.name][:2] == (row.height, row.width) for row in table)
 rows = [row for row in table if row.kind in ("conv", "pool")]
-fig, ax = plt.subplots(figsize=(14, 3.2))
+fig, ax = plt.subplots(figsize=(14, 3.6))
 for k, row in enumerate(rows):
     height = np.log2(row.height) / 8
     color = "tab:blue" if row.kind == "conv" else "tab:red"
@@ -568,19 +752,23 @@ for k, row in enumerate(rows):
     ax.text(
         k + 0.4,
         0.5 + height / 2 + 0.02,
-        f"{row.name}\n{row.height}x{row.width}x{row.channels}",
+        f"{row.name}\n{row.height}x{row.width}x{row.channels}"
+        + (f"\n{row.params:,} p" if row.params else ""),
         ha="center",
         va="bottom",
         fontsize=6.5,
         rotation=90,
     )
 ax.set_xlim(-0.5, len(rows))
-ax.set_ylim(0, 1.45)
+ax.set_ylim(0, 1.6)
 ax.axis("off")
-ax.set_title("VGG-19 conv (blue) and pool (red) layers; bar height ~ log2(spatial size)")
-stamp_synthetic(fig, when=weights)
+ax.set_title(
+    "VGG-19 (real widths, vgg_mat.architecture): conv (blue) and pool (red) layers, "
+    f"{sum(row.params for row in table):,} parameters; bar height ~ log2(spatial size)"
+)
 plt.show()
-assert shapes["pool5"][:2] == (8, 8)
+pool5_row = next(row for row in table if row.name == "pool5")
+assert shapes["pool5"][:2] == (8, 8) and pool5_row.channels == 512 and table[-1].channels == 1000
 
 # %% [markdown]
 # ## What to remember
@@ -592,8 +780,10 @@ assert shapes["pool5"][:2] == (8, 8)
 # - Cast integer fields to int/float before arithmetic (uint8 in the 2016 file), reshape the
 #   bias to 1-D, and take the mean pixel as `averageImage.reshape(-1, 3).mean(0)`.
 # - `loadmat` already gives TensorFlow's **HWIO** layout: the real conv1_1 equals Keras'
-#   `block1_conv1` with no spatial swap (and RGB vs BGR reversed). The popular
-#   `(1, 0, 2, 3)` transpose is a misreading of a help text.
+#   `block1_conv1` with no spatial swap (and RGB vs BGR reversed). MATLAB *stores* arrays
+#   column-major, but `loadmat` keeps MATLAB's index meaning (it returns `order="F"` arrays):
+#   storage order is not axis order. The popular `(1, 0, 2, 3)` transpose mixes the two up
+#   (with the help text's "FW x FH"); the transposed kernel computes other numbers.
 # - With swapped kernels the network computes $T(\text{net}(T(x)))$ exactly; Gram matrices
 #   and content losses are unchanged by $T$, which is why style transfer survives the bug and
 #   only classification reveals it.
@@ -603,15 +793,130 @@ assert shapes["pool5"][:2] == (8, 8)
 #
 # ## Exercises
 #
-# 1. Extend `read_by_name` to pool layers (`method`, `pool`, `stride`, `pad`) and check it
-#    against `vgg_mat.load` for both layouts. Why does the 2016 file's pool pad `[0 1 0 1]`
-#    not matter for image sizes divisible by 32?
-# 2. Make a beta16-style positional loader crash with a *different* error on the 2016 file by
-#    asking for the mean pixel: which exception, and which line of a public loader does it
-#    come from?
-# 3. Prove the transposition identity for a single convolution on paper, then check
-#    numerically that it **fails** when a layer has asymmetric pads, e.g. a conv `Layer` with
-#    `pad=(1, 0, 0, 1)`, as in Lesson 1.
-# 4. With the real file (`vgg-mat download`), classify three photos of your own in both
-#    orientations and tabulate the top-1 probabilities. Which orientation wins, and by how
-#    much?
+# Each exercise has a checked answer cell or a hint; the worked solutions are in
+# `solutions/03_reading_the_mat_file_and_building_vgg19.ipynb`.
+
+# %% [markdown]
+# **Exercise 1.** Extend the reader to pool layers: return a pool record's `method`, window
+# (`pool`), `stride` and `pad`, by field name, as Python strings and ints. Why does the 2016
+# file's pool pad `[0 1 0 1]` not matter for image sizes divisible by 32?
+#
+# *Hint:* a pool halves an even size exactly, with or without the extra row at the bottom:
+# $\lfloor (i + 1 - 2)/2 \rfloor + 1 = \lfloor (i - 2)/2 \rfloor + 1$ when $i$ is even.
+
+
+# %%
+def read_pool_layer(record):
+    """(method, size, stride, pad) of a pool layer's (1, 1) record, by field name.
+
+    method: a str ("max" or "avg"); size and stride: (int, int); pad: (top, bottom, left, right)
+    ints. Cast before any arithmetic: the 2016 file stores them as uint8.
+    """
+
+    ### BEGIN SOLUTION
+    def ints(name):
+        return tuple(int(v) for v in np.asarray(record[name], np.float64).ravel())
+
+    return str(record["method"][0]), ints("pool"), ints("stride"), ints("pad")
+    ### END SOLUTION
+
+
+# %%
+for layout, data in raw.items():
+    loaded = vgg_mat.load(files[layout])
+    for index, layer in enumerate(loaded.layers):
+        if layer.kind == "pool":
+            got = answer("read_pool_layer", read_pool_layer, data["layers"][0, index][0, 0])
+            want = (layer.method, layer.size, layer.stride, layer.pad)
+            require(
+                f"read_pool_layer on the {layout} {layer.name}",
+                got == want,
+                f"got {got!r}, vgg_mat.load reads {want!r}",
+            )
+check(
+    "the 2016 pool pad changes no output size for sizes divisible by 32",
+    [architecture.conv_output_size(i, 2, (0, 1), 2) for i in (32, 64, 96, 128)],
+    [architecture.conv_output_size(i, 2, (0, 0), 2) for i in (32, 64, 96, 128)],
+    rtol=0,
+)
+
+# %% [markdown] tags=["solution"]
+# **Solution.** The pad row at the bottom (and column at the right) only matters when a size is
+# odd: then the 2016 file rounds up ($\lceil i/2 \rceil$, like TF `"SAME"`) and beta16 rounds
+# down. A size divisible by 32 stays even through all five pools (32, 16, 8, 4, 2 times the
+# last size), so the extra zeros never fall inside a window and both files give the same numbers.
+
+# %% [markdown]
+# **Exercise 2.** A beta16-style positional loader (anishathalye/neural-style's `vgg.py`) reads
+# the mean pixel with `mean = data['normalization'][0][0][0]` and
+# `mean_pixel = np.mean(mean, axis=(0, 1))`. Which exception does it raise on the 2016 file,
+# from which line, and where does the 2016 file keep the mean pixel?
+#
+# *Hint:* list the 2016 file's top-level variables (section 1), then walk `meta` by field
+# name as in `read_by_name`.
+
+# %% tags=["solution"]
+try:
+    mean = raw["2016"]["normalization"][0][0][0]  # the public loader's line
+except KeyError as exc:
+    print("KeyError", exc, "from mean = data['normalization'][0][0][0]")
+average_image = raw["2016"]["meta"][0, 0]["normalization"][0, 0]["averageImage"]
+mean_pixel = np.asarray(average_image, np.float64).reshape(-1, 3).mean(axis=0)
+np.testing.assert_allclose(mean_pixel, MEAN_RGB, rtol=0, atol=1e-9)
+print("2016: meta.normalization.averageImage", average_image.shape, "->", mean_pixel)
+
+# %% [markdown]
+# **Exercise 3.** Prove the transposition identity for a single convolution on paper, then
+# check numerically that it **fails** when a layer has asymmetric pads, e.g. a conv `Layer`
+# with `pad=(1, 0, 0, 1)`, as in Lesson 1.
+#
+# *Hint:* $T$ turns the image's top/bottom pads into left/right pads. With pads
+# $(1, 0, 0, 1)$ the two sides of the identity pad different sides of the image.
+
+# %% [markdown] tags=["solution"]
+# **Solution.** With $T(x)_{i,j} = x_{j,i}$ and $W'_{u,v} = W_{v,u}$ (same pads on all sides):
+# $(x \star W')_{i,j} = \sum_{u,v} x_{i+u,\,j+v} W_{v,u}
+# = \sum_{u,v} T(x)_{j+v,\,i+u} W_{v,u} = (T(x) \star W)_{j,i} = T(T(x) \star W)_{i,j}$.
+# The padding step must commute with $T$ too, which needs top = left and bottom = right.
+# Pads $(1, 0, 0, 1)$ (top 1, right 1) become, through $T$, pads on the left and bottom:
+# another image is convolved, and the identity fails.
+
+# %% tags=["solution"]
+rng = np.random.default_rng(3)
+kernel_asym = rng.standard_normal((3, 3, 3, 2)).astype(np.float32)
+for pads in ((1, 1, 1, 1), (1, 0, 0, 1)):
+    layer = Layer(
+        "c", "conv", kernel=kernel_asym, bias=np.zeros(2, np.float32), stride=(1, 1), pad=pads
+    )
+    one = VGG(VGGWeights((layer,), source="exercise 3"))
+    one_t = VGG(transpose_kernels_hw(VGGWeights((layer,), source="exercise 3")))
+    probe = rng.standard_normal((1, 8, 8, 3)).astype(np.float32)
+    lhs, rhs = one_t(probe, ["c"])["c"], T(one(T(probe), ["c"])["c"])
+    gap = np.abs(lhs.numpy() - rhs.numpy()).max()
+    print(f"pads {pads}: max |net_T(x) - T(net(T(x)))| = {gap:.2e}")
+    assert (gap < 1e-5) if pads == (1, 1, 1, 1) else (gap > 0.1)
+
+# %% [markdown]
+# **Exercise 4.** With the real file (`vgg-mat download`), classify three photos of your own in
+# both orientations and tabulate the top-1 probabilities. Which orientation wins, and by how
+# much?
+#
+# *Hint:* `vgg_mat.classify(weights, photo, top=1, transpose_hw=...)` for each photo; with
+# synthetic weights the numbers mean nothing, so the solution cell runs only with the real file.
+
+# %% [markdown] tags=["solution"]
+# **Solution.** With the real file the faithful orientation wins on ordinary photos: it names
+# the right class with a clearly higher top-1 probability (for Grace Hopper, "military uniform"
+# with high confidence), while the transposed network sees every photo reflected about its
+# diagonal and is less sure, sometimes wrong. The cell below prints the table when the real
+# weights are present (with the sample images that ship with the project).
+
+# %% tags=["solution"]
+if REAL:
+    for path in (nst.sample_content_path(), *nst.sample_style_paths().values()):
+        picture = nst.load_image(path)
+        faithful_top = vgg_mat.classify(weights, picture, top=1)[0]
+        transposed_top = vgg_mat.classify(weights, picture, top=1, transpose_hw=True)[0]
+        print(f"{path.name:30s} faithful {faithful_top}  transposed {transposed_top}")
+else:
+    print("synthetic weights: classification means nothing here (see section 8)")
