@@ -543,8 +543,8 @@ mmd_gauss = float(statistics.mmd2(as_map(bell), as_map(four), kernel="gauss", si
 mmd_floor = float(statistics.mmd2(as_map(bell), as_map(bell_again), kernel="gauss", sigma=0.5))
 print(f"Gram matrices: relative error {gram_gap:.1e};  style loss E_l = {e_clouds:.1e}")
 print(f"E[x^4] per channel: bell {fourth['bell']}, four points {fourth['four points']}")
-print(f"Gaussian-kernel MMD^2 (sigma 0.5): bell vs four points {mmd_gauss:.4f}, ")
-print(f"                                   bell vs another bell {mmd_floor:.4f}")
+print(f"Gaussian-kernel MMD^2 (sigma 0.5): bell vs four points {mmd_gauss:.4f},")
+print(f"  bell vs another sample of the same Gaussian {mmd_floor:.4f}")
 assert gram_gap < 1e-12  # the same Gram matrix ...
 assert e_clouds < 1e-12 * float(np.sum(G_bell**2)) / M_cloud**2  # ... so E_l is 0 (rounding)
 assert np.all(fourth["bell"] > 2 * fourth["four points"])  # ... but not the same fourth moments
