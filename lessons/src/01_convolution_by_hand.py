@@ -390,7 +390,9 @@ for (i, k, p, s, d), expected in cases:
 # When $p_{total}$ is odd, the extra zero goes to the **bottom/right**. Caffe pads
 # symmetrically; MatConvNet (whose file we load) stores explicit pads per side, `(top, bottom,
 # left, right)`, which are `(1, 1, 1, 1)` for every 3x3 convolution of VGG-19. That is why the
-# project's VGG uses the file's explicit pads, never `"SAME"`.
+# project's VGG follows the file's explicit pads; it passes `"SAME"` to TensorFlow only where
+# the two agree (stride 1 and pads $((k-1)/2, k/2)$ rounded down: the faster kernel, the same
+# numbers), and explicit pads everywhere else.
 #
 # **Your turn (3/3).** Write the rule. $\lceil i/s \rceil$ in integers is `-(-i // s)`.
 
