@@ -681,14 +681,14 @@ show(fig, top=0.9)
 # **Solution.** Per iteration L-BFGS wins clearly; per second the gap shrinks (its line search
 # costs extra evaluations) but on this objective it still reaches a lower loss for the same
 # time. Adam lr 20 keeps bouncing at the scale of its step (about 20 gray levels per pixel), so
-# it does not catch up without a decaying learning rate. Below: a short version (20 iterations)
-# of the comparison, per second.
+# it does not catch up without a decaying learning rate. Below: a short version
+# of the comparison (10 iterations), per second.
 
 # %% tags=["solution"]
 short = {
-    "L-BFGS": list(nst.stylize(content, style, optimizer="lbfgs", iterations=20, **SETTINGS)),
+    "L-BFGS": list(nst.stylize(content, style, optimizer="lbfgs", iterations=10, **SETTINGS)),
     "Adam lr 20": list(
-        nst.stylize(content, style, optimizer="adam", learning_rate=20.0, iterations=20, **SETTINGS)
+        nst.stylize(content, style, optimizer="adam", learning_rate=20.0, iterations=10, **SETTINGS)
     ),
 }
 fig, ax = plt.subplots(figsize=(6, 3.4))
@@ -753,13 +753,13 @@ check(
 # %% tags=["solution"]
 totals = []
 for step in nst.stylize(
-    content, style, optimizer="adam", learning_rate=5.0, iterations=150, **SETTINGS
+    content, style, optimizer="adam", learning_rate=5.0, iterations=60, **SETTINGS
 ):
     totals.append(step.losses["total"])
     if step.iteration >= 10 and totals[-11] - totals[-1] < 1e-3 * totals[-11]:
         break
 print(f"stopped at iteration {step.iteration}, total {totals[-1]:.4g}")
-assert step.iteration <= 150
+assert step.iteration <= 60
 
 # %% [markdown]
 # **Exercise 4.** Repeat section 7 with `init="noise"`. Which end of the grid changes most, and

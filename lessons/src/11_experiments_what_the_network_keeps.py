@@ -843,7 +843,8 @@ show(fig, top=0.88)
 #   and the classifier is untouched. Losses scale as $s^2$ (content) and $s^4$ (Gram), so
 #   loss weights only carry over between networks normalised the same way.
 # - A constant image has at most 9 distinct relu1_1 feature vectors (Gram rank $\le 9$):
-#   a blank style flattens, a blank content image leaves a near-pure texture.
+#   a blank style pulls towards a flat image (in 40 steps: less contrast, the photo's layout
+#   kept), a blank content image leaves a near-pure texture.
 # - Max pooling routes the whole gradient through one pixel per window, average pooling
 #   spreads it evenly; both commute with positive scales.
 # - Post-ReLU taps: content loss never larger than pre-ReLU, Gram entries $\ge 0$, and the
