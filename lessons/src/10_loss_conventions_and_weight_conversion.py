@@ -27,6 +27,7 @@ import nst
 import vgg_mat
 from nst import conventions, losses, presets
 from nst.gradcheck import relative_error
+from nst.grading import answer, check
 from vgg_mat import geometry
 
 np.set_printoptions(precision=6, suppress=True)
@@ -135,6 +136,61 @@ for name, term in style_terms.items():
 # $2.5\times10^{11} = 4\cdot10^{12}/N^2$ (fast.ai). The author's own notebook multiplies its
 # factor 4 by its layer weights $10^3/N^2$: $4\cdot10^3/16 = 250$ per unit of $E$.
 
+# %% [markdown]
+# **Your turn (1/3): the style factor $c$ by hand.** Take three of the formulas above and divide
+# each by $E = \frac{1}{4N^2M^2}\sum (G-A)^2$ on paper: what constant is left? Write it as a
+# function of $N$ and $M$ (numpy arrays: the grader asks for many layer shapes at once).
+
+
+# %%
+def style_factor_by_hand(convention, n, m):
+    """c(N, M) = (the convention's per-layer style term) / E, E = sum (G - A)^2 / (4 N^2 M^2).
+
+    convention: "tf-tutorial"      mean over the N^2 entries of (G/M - A/M)^2
+                "cs231n"           sum (G/(N M) - A/(N M))^2
+                "pytorch-tutorial" mean over the N^2 entries of (G/(N M) - A/(N M))^2
+    n, m: float arrays of one shape (channels N and positions M = H*W of each layer).
+    Returns: a float array of that shape, c for each (N, M).
+    """
+    ### BEGIN SOLUTION
+    n, m = np.asarray(n, np.float64), np.asarray(m, np.float64)
+    # sum (G - A)^2 = 4 N^2 M^2 E.  Dividing G by M divides it by M^2, by N M by N^2 M^2,
+    # and "mean over N^2 entries" divides by N^2 once more.
+    if convention == "tf-tutorial":
+        return np.full_like(n * m, 4.0)  # 4 N^2 M^2 / M^2, then / N^2 for the mean: 4
+    if convention == "cs231n":
+        return 4 * n**2 * m**2 / (n * m) ** 2
+    if convention == "pytorch-tutorial":
+        return 4 * n**2 * m**2 / (n * m) ** 2 / n**2
+    raise ValueError(convention)
+    ### END SOLUTION
+
+
+# %%
+vgg_n = np.array([64.0, 128, 256, 512, 512])  # VGG-19's widths, relu1_1 ... relu5_1
+vgg_m = np.array([384 * 512, 192 * 256, 96 * 128, 48 * 64, 24 * 32], np.float64)
+for name in ("tf-tutorial", "cs231n", "pytorch-tutorial"):
+    # against the ratio measured on the worked example (the tutorial's own formula) ...
+    check(
+        f"style_factor_by_hand({name!r}) on the N = 4, M = 6 example",
+        answer(
+            "style_factor_by_hand", style_factor_by_hand, name, np.array([4.0]), np.array([6.0])
+        ),
+        [style_terms[name] / E],
+        rtol=1e-12,
+        factors={"N": N, "N^2": N**2, "M": M, "N*M": N * M},
+    )
+    # ... and against the library's table, on VGG-19's layer shapes at 384 x 512
+    check(
+        f"style_factor_by_hand({name!r}) on VGG-19's layers",
+        answer("style_factor_by_hand", style_factor_by_hand, name, vgg_n, vgg_m),
+        [
+            conventions.find("style", name).factor(n, m, None)
+            for n, m in zip(vgg_n, vgg_m, strict=True)
+        ],
+        rtol=1e-12,
+    )
+
 # %%
 ratio = {name: r for name, _, _, r, _ in rows}
 assert ratio["tf-tutorial"] == ratio["cs231n"] == 4.0
@@ -145,19 +201,95 @@ gatys_notebook_term = style_terms["gatys-notebook"] * 1e3 / N**2  # with its lay
 assert relative_error(gatys_notebook_term, 553.6024306) < 1e-9
 assert relative_error(gatys_notebook_term / E, 250.0) < 1e-12
 
-# The content side: d = 1 (gatys), 2 (sum), 2 / (N M) (mse), 1 / (2 N M) (coursera).
+# %% [markdown]
+# ### The content side
+#
+# Each content convention, written as its code computes it, against Gatys'
+# $L_c = \frac12\sum(F - P)^2 = 76$:
+
+# %%
 content_terms = {
     "gatys": 0.5 * np.sum((X - P) ** 2),  # = tf.nn.l2_loss
     "sum": np.sum((X - P) ** 2),
     "mse": np.mean((X - P) ** 2),
     "coursera": np.sum((X - P) ** 2) / (4 * N * M),
 }
+assert set(content_terms) == set(conventions.CONTENT_CONVENTIONS)  # every one covered
 for name, term in content_terms.items():
     lib = float(nst.content_loss(X, P, convention=name))
     assert relative_error(lib, term) < 1e-12
-    assert relative_error(term / L_c, presets.content_factor(name, N, M)) < 1e-12
     print(f"content {name:9s} {term:10.6f}  = {term / L_c:.6f} L_c")
 assert content_terms["mse"] * 3 == 19  # MSE = 152 / 24 = 19 / 3, checked in integers
+
+# %% [markdown]
+# **Your turn (2/3): the content factor $d$.** Divide each content formula by
+# $L_c = \frac12\sum(F - P)^2$. Careful: the MSE divides by the number of entries $NM$ and
+# has no $\frac12$; deeplearning.ai divides by $4NM$.
+
+
+# %%
+def content_factor_by_hand(convention, n, m):
+    """d(N, M) = (the convention's content term) / L_c, L_c = 1/2 sum (F - P)^2.
+
+    convention: "gatys" 1/2 sum (F - P)^2;  "sum" sum (F - P)^2;
+                "mse" sum (F - P)^2 / (N M);  "coursera" sum (F - P)^2 / (4 N M).
+    n, m: float arrays of one shape (channels N, positions M = H*W of the content layer).
+    Returns: a float array of that shape, d for each (N, M).
+    """
+    ### BEGIN SOLUTION
+    n, m = np.asarray(n, np.float64), np.asarray(m, np.float64)
+    # every term is sum (F - P)^2 = 2 L_c divided by something: d = 2 / that something
+    divisor = {"gatys": 2.0, "sum": 1.0, "mse": n * m, "coursera": 4 * n * m}[convention]
+    return 2.0 / divisor * np.ones_like(n * m)
+    ### END SOLUTION
+
+
+# %%
+layer_n, layer_m = np.array([4.0, 512, 512, 128]), np.array([6.0, 48 * 64, 24 * 32, 192 * 256])
+for name in conventions.CONTENT_CONVENTIONS:
+    check(
+        f"content_factor_by_hand({name!r}) on the N = 4, M = 6 example",
+        answer("content_factor_by_hand", content_factor_by_hand, name, np.array([4.0]), [6.0]),
+        [content_terms[name] / L_c],  # measured: the formula's value over L_c
+        rtol=1e-12,
+        factors={"N*M": N * M, "2 N M": 2 * N * M, "4 N M": 4 * N * M},
+    )
+    check(
+        f"content_factor_by_hand({name!r}) on four layer shapes",
+        answer("content_factor_by_hand", content_factor_by_hand, name, layer_n, layer_m),
+        [presets.content_factor(name, n, m) for n, m in zip(layer_n, layer_m, strict=True)],
+        rtol=1e-12,
+    )
+
+# %% [markdown]
+# ### The summary table, built from the library's data
+#
+# Which convention each implementation uses is a fact of `nst.presets` (its preset), and what
+# each convention's factor is a fact of `nst.conventions`: the table below is *computed* from
+# both, never typed. Each factor is then checked against the ratio measured on the
+# $N = 4$, $M = 6$ example with the tutorial's own formula (`content_terms`, `style_terms`
+# above), so the table cannot drift from the formulas. Note deeplearning.ai: its content cost
+# is $\frac{1}{4NM}\sum(F-P)^2$, so $d = 1/(2NM)$ (not 1); the MSE content losses (Johnson,
+# the TF and PyTorch tutorials, ...) have $d = 2/(NM)$.
+
+# %%
+summary = []
+for name, preset in presets.PRESETS.items():
+    d_row = conventions.find("content", preset.content_convention)
+    c_row = conventions.find("style", preset.style_convention)
+    summary.append((name, d_row.name, d_row.factor_text, c_row.name, c_row.factor_text))
+    # independent: each factor equals the measured ratio of the tutorial's formula on the example
+    measured_d = content_terms[d_row.name] / L_c
+    measured_c = style_terms[c_row.name] / E
+    assert relative_error(d_row.factor(N, M, M_IMG), measured_d) < 1e-12, name
+    assert relative_error(c_row.factor(N, M, M_IMG), measured_c) < 1e-12, name
+print("| preset | content convention | d = term / L_c | style convention | c = term / E |")
+print("|---|---|---|---|---|")
+for row in summary:
+    print("| " + " | ".join(row) + " |")
+d_of = {row[0]: row[2] for row in summary}
+assert d_of["coursera"] == "1 / (2 N M)" and d_of["jcjohnson"] == "2 / (N M)"
+assert d_of["gatys"] == "1"
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 3.4))
@@ -271,12 +403,62 @@ step_0 = next(
 print(f"{'nst.stylize, iteration 0':38s} {step_0.losses['total']:.10g}")
 assert relative_error(step_0.losses["total"], values[0]) < 1e-4
 
-# The same conversion by hand: c = 4 (TF tutorial) and 4 / N^2 (anish), so lambda * N^2;
-# d = 2 / (N M) for both content terms, so alpha is unchanged.
-for layer, lam in src.style_coefficients.items():
-    n_l = shapes[layer][2]
-    assert relative_error(as_anish.style[layer], lam * 4 / (4 / n_l**2)) < 1e-12
-assert as_anish.content == src.content_coefficients
+assert as_anish.content == src.content_coefficients  # d = 2 / (N M) on both sides
+
+# %% [markdown]
+# **Your turn (3/3): the rescaling rule.** Convert per-layer style coefficients $\lambda_l$ from
+# one style convention to another so that the total loss stays the same. You may read each
+# convention's $c$ from the library's table, `conventions.find("style", name).factor(n, m,
+# None)`: the point is which way round the ratio goes.
+
+
+# %%
+def convert_style_weights(lambdas, n, m, source, target):
+    """Style coefficients in convention `target` that give the same loss as `lambdas` in `source`.
+
+    lambdas, n, m: float arrays of shape (L,): lambda_l, channels N_l and positions M_l per layer.
+    source, target: style convention names (nst.conventions.STYLE_CONVENTIONS).
+    Returns: a float array (L,) with lambda_l^target * c_target = lambda_l^source * c_source.
+    """
+    ### BEGIN SOLUTION
+    c_source = np.array(
+        [conventions.find("style", source).factor(a, b, None) for a, b in zip(n, m, strict=True)]
+    )
+    c_target = np.array(
+        [conventions.find("style", target).factor(a, b, None) for a, b in zip(n, m, strict=True)]
+    )
+    return np.asarray(lambdas, np.float64) * c_source / c_target
+    ### END SOLUTION
+
+
+# %%
+# One layer of the worked example (N = 4): c = 4 (TF tutorial) and 4 / N^2 = 1/4 (anish), so
+# lambda = 1 becomes 16.
+check(
+    "convert_style_weights on the N = 4 example",
+    answer("convert_style_weights", convert_style_weights, [1.0], [4.0], [6.0], "tf-tutorial",
+           "anish"),
+    [16.0],
+    rtol=1e-12,
+    factors={"c_X / c_Y": 16.0, "(c_X / c_Y)^2": 256.0},
+)  # fmt: skip
+layer_list = list(src.style_coefficients)
+n_of = np.array([shapes[layer][2] for layer in layer_list], np.float64)
+m_of = np.array([shapes[layer][0] * shapes[layer][1] for layer in layer_list], np.float64)
+lambdas = np.array([src.style_coefficients[layer] for layer in layer_list])
+check(
+    "convert_style_weights, TF tutorial -> anish, against nst.presets.convert_weights",
+    answer("convert_style_weights", convert_style_weights, lambdas, n_of, m_of, "tf-tutorial",
+           "anish"),
+    [as_anish.style[layer] for layer in layer_list],
+    rtol=1e-12,
+)  # fmt: skip
+check(
+    "convert_style_weights, TF tutorial -> Gatys, against nst.presets.to_gatys_units",
+    convert_style_weights(lambdas, n_of, m_of, "tf-tutorial", "gatys"),
+    [as_gatys.style[layer] for layer in layer_list],
+    rtol=1e-12,
+)
 
 # %% [markdown]
 # With the synthetic miniature (widths divided by 8, so $N_l$ runs 8 ... 64 instead of
@@ -384,24 +566,125 @@ plt.show()
 # ## What to remember
 #
 # - Every implementation's style term is $c(N, M)\,E_l$ and content term $d(N, M)\,L_c$, with
-#   $c \in \{1, 4, 4/N^2, N^2M^2/(9M_{img}^2), 4\cdot10^{12}/N^2\}$ and $d \in \{1, 2, 2/(NM)\}$:
-#   same minimiser per term, different scale.
+#   $c \in \{1, 4, 4/N^2, N^2M^2/(9M_{img}^2), 4\cdot10^{12}/N^2\}$ and
+#   $d \in \{1, 2, 2/(NM), 1/(2NM)\}$ (checked below against the library's table): same
+#   minimiser per term, different scale.
 # - To reproduce implementation X with Y's formulas, multiply each weight by $c_X/c_Y$ (style) or
 #   $d_X/d_Y$ (content): the total loss is then identical, which section 4 checked to $10^{-10}$.
 # - "Gram / (NM), mean squared" conventions weigh layer $l$ by an extra $1/N_l^2$: shallow layers
 #   count 64x more than conv4_1 and conv5_1. MSE content terms make α depend on image size.
 # - Conversions are exact for formulas, not for networks: a weight tuned on $[0,1]$ pixels or a
 #   normalised VGG does not carry to the raw Caffe-scale VGG-19 by any constant.
-#
+
+# %%
+# The d values listed above are exactly the library's content conventions (no drift):
+D_REMEMBERED = {"1", "2", "2 / (N M)", "1 / (2 N M)"}
+d_library = {conventions.find("content", n).factor_text for n in conventions.CONTENT_CONVENTIONS}
+assert d_library == D_REMEMBERED
+
+# %% [markdown]
 # ## Exercises
 #
-# 1. Convert the Keras example's weights to Gatys' units for a $256\times256$ input instead of
-#    $384\times512$. Which coefficients change, and by what factor?
-# 2. The PyTorch tutorial's content weight is 1 with an MSE content term at conv2_2. What α on
-#    $L_c$ is that at $512\times512$? What should the content weight be at $256\times256$ to keep
-#    the same α?
-# 3. Write a preset of your own with `dataclasses.replace(presets.get_preset("anish"), ...)` whose
-#    per-layer emphasis is uniform again, and check it with `to_gatys_units`.
-# 4. Why does `convert_weights` refuse to convert the TF tutorial's TV weight into anish's
-#    convention? Compute both TV kinds on a noise image and on a smooth ramp to see that no
-#    single constant relates them.
+# Each exercise has a checked answer cell or a hint; the worked solutions are in
+# `solutions/10_loss_conventions_and_weight_conversion.ipynb`.
+
+# %% [markdown]
+# **Exercise 1.** Convert the Keras example's weights to Gatys' units for a $256\times256$ input
+# instead of $384\times512$. Which coefficients change, and by what factor?
+#
+# *Hint:* Keras' style factor is $c = N^2M^2/(9M_{img}^2)$ and its content term is a plain sum
+# ($d = 2$). What happens to $M/M_{img}$ when the image shrinks? Use `geometry.layer_table` for
+# the shapes and `presets.to_gatys_units(..., image_size=(256, 256))`.
+
+# %% [markdown] tags=["solution"]
+# **Solution.** $M_l/M_{img}$ is the same at every input size (each pooling halves both sides),
+# so $c$ and hence every $\lambda_l$ are unchanged; $d = 2$ does not depend on the shape either,
+# so $\alpha$ is unchanged too. Keras' weights are the one set here that does not depend on the
+# image size (the TV term, in pixels, is another matter).
+
+# %% tags=["solution"]
+small = {
+    r.name: (r.height, r.width, r.channels)
+    for r in geometry.layer_table(geometry.vgg19_layers(), 256, 256)
+}
+keras_small = presets.to_gatys_units("keras-example", small, image_size=(256, 256))
+keras_large = effective["keras-example"]
+for layer, lam in keras_small.style.items():
+    print(f"{layer}: lambda 384x512 {keras_large.style[layer]:.4g}  256x256 {lam:.4g}")
+    assert relative_error(lam, keras_large.style[layer]) < 1e-12
+assert all(
+    relative_error(keras_small.content[k], keras_large.content[k]) < 1e-12
+    for k in keras_small.content
+)
+
+# %% [markdown]
+# **Exercise 2.** The PyTorch tutorial's content weight is 1 with an MSE content term at conv2_2
+# ($N = 128$ channels, half the input's height and width). What $\alpha$ on $L_c$ is that at
+# $512\times512$? What should the content weight be at $256\times256$ to keep the same $\alpha$?
+
+
+# %%
+def exercise_2():
+    """(alpha on Gatys' L_c at 512 x 512, the content weight giving that alpha at 256 x 256)."""
+    ### BEGIN SOLUTION
+    n = 128
+    alpha_512 = 1.0 * 2 / (n * 256 * 256)  # d = 2 / (N M), M = 256 * 256 at conv2_2
+    weight_256 = alpha_512 / (2 / (n * 128 * 128))  # M is 4x smaller, so d is 4x larger
+    return np.array([alpha_512, weight_256])
+    ### END SOLUTION
+
+
+# %%
+alpha_512 = presets.content_factor("mse", 128, 256 * 256)
+check(
+    "exercise 2: (alpha at 512 x 512, content weight at 256 x 256)",
+    answer("exercise_2", exercise_2),
+    [alpha_512, alpha_512 / presets.content_factor("mse", 128, 128 * 128)],
+    factors={"2": 2.0, "N": 128.0},
+)
+
+# %% [markdown]
+# **Exercise 3.** Write a preset of your own with
+# `dataclasses.replace(presets.get_preset("anish"), ...)` whose per-layer emphasis is uniform
+# again, and check it with `to_gatys_units`.
+#
+# *Hint:* anish's $c = 4/N_l^2$ multiplies $\lambda_l$ by $4/N_l^2$ on the way to Gatys' units.
+# Which layer weights $w_l$ cancel that? (Keep them summing to 1.)
+
+# %% [markdown] tags=["solution"]
+# **Solution.** $w_l \propto N_l^2$: $(64^2, 128^2, 256^2, 512^2, 512^2)$ normalised. The
+# effective $\lambda_l = \beta w_l \cdot 4/N_l^2$ is then the same for all five layers.
+
+# %% tags=["solution"]
+anish = presets.get_preset("anish")
+squares = np.array([full[layer][2] ** 2 for layer in anish.style_layers], np.float64)
+uniform = dataclasses.replace(anish, style_layer_weights=tuple(squares / squares.sum()))
+lam_uniform = np.array(list(presets.to_gatys_units(uniform, full).style.values()))
+print("effective lambda_l:", lam_uniform)
+np.testing.assert_allclose(lam_uniform / lam_uniform[0], 1.0, rtol=1e-12)
+
+# %% [markdown]
+# **Exercise 4.** Why does `convert_weights` refuse to convert the TF tutorial's TV weight into
+# anish's convention? Compute both TV kinds on a noise image and on a smooth ramp to see that no
+# single constant relates them.
+#
+# *Hint:* `nst.losses.tv_loss(image, kind=...)` with `"l1"` (TF tutorial) and `"mean-l2"`
+# (anish). If a constant $k$ existed, $\mathrm{TV}_{l2}/\mathrm{TV}_{l1}$ would be $k$ on every
+# image. Also compare how each scales when the image is multiplied by 2 (`conventions.find("tv",
+# kind).scale_power`).
+
+# %% [markdown] tags=["solution"]
+# **Solution.** L1 sums $|d|$, mean-L2 averages $d^2$: their ratio is about the typical size of
+# a neighbour difference, which is large on noise and tiny on a smooth ramp, so no constant
+# converts one into the other (and they scale as $s^1$ against $s^2$).
+
+# %% tags=["solution"]
+ramp = np.broadcast_to(np.linspace(0, 255, 64)[None, :, None], (64, 64, 3)).astype(np.float32)
+noisy = np.random.default_rng(1).uniform(0, 255, (64, 64, 3)).astype(np.float32)
+tv_ratio = {
+    label: float(losses.tv_loss(img[None], kind="mean-l2") / losses.tv_loss(img[None], kind="l1"))
+    for label, img in (("ramp", ramp), ("noise", noisy))
+}
+print("TV mean-l2 / TV l1:", tv_ratio)
+assert tv_ratio["noise"] > 10 * tv_ratio["ramp"]
+assert conventions.find("tv", "l1").scale_power != conventions.find("tv", "mean-l2").scale_power

@@ -23,11 +23,12 @@
 # **Prerequisites.** L5 (Gram matrix, blank-image rank), L6 (style loss), L9 (running
 # `nst.stylize`).
 #
-# **Expected run time.** About 45 s on 2 CPU cores (eleven short optimisations of a
+# **Expected run time.** About 60 s on 2 CPU cores (eleven short optimisations of a
 # $64\times64$ image). Uses the real VGG-19 when `vgg_mat.find_weights()` finds it,
 # otherwise a synthetic miniature with random weights; every figure then says so. The exact
 # identities hold for both; the *visual* conclusions (smoother images with average pooling,
-# finer detail with a shallow content layer) need the real weights.
+# finer detail with a shallow content layer) need the real weights, so with them the lesson
+# works at `SIZE` = 320 px (one switch, below; many minutes on a CPU, well under one on a GPU).
 
 # %%
 # %load_ext autoreload
@@ -45,7 +46,8 @@ from IPython.display import display
 import nst
 import vgg_mat
 from nst import optimizers, plots
-from nst.color import RGB_TO_YIQ, rgb_to_yiq
+from nst.color import RGB_TO_YIQ, rgb_to_yiq, yiq_to_rgb
+from nst.grading import answer, check
 from nst.images import resize_image
 from nst.statistics import radial_power_spectrum
 from vgg_mat.normalization import mean_activations
@@ -54,17 +56,22 @@ np.set_printoptions(precision=4, suppress=True)
 tf.get_logger().setLevel("ERROR")  # each run compiles its own loss: TF's retracing notes are noise
 
 # %% [markdown]
-# The network, the content photo and a style image ($64\times64$), and the run settings of
-# L9: content relu4_2, style relu1_1 ... relu5_1 with $w_l = 1/5$, Adam with learning rate 5,
-# 40 steps, $\beta/\alpha$ the power of ten that balances the two terms at their worst.
+# The network, the content photo and a style image (`SIZE` pixels square: 64 with the
+# synthetic miniature, 320 with the real VGG-19, where the pictures can show the point), and the
+# run settings of L9: content relu4_2, style relu1_1 ... relu5_1 with $w_l = 1/5$, Adam with
+# learning rate 5, 40 steps, $\beta/\alpha$ the power of ten that balances the two terms at
+# their worst.
 
 # %%
 weights = vgg_mat.real_or_synthetic()  # the real file if found, else a miniature
 net = vgg_mat.VGG(weights)
+SIZE = 320 if not weights.synthetic else 64  # the one switch: pictures that teach, or fast
+print(f"images of {SIZE} x {SIZE} pixels")
 
-content = nst.load_image(nst.sample_content_path(), max_size=75)[2:66]  # (64, 64, 3), 0-255
+photo = nst.load_image(nst.sample_content_path(), max_size=SIZE * 75 // 64)  # (75k, 64k, 3)
+content = photo[SIZE // 32 : SIZE // 32 + SIZE, :SIZE]  # (SIZE, SIZE, 3), 0-255
 styles = {
-    name: resize_image(nst.load_image(path), (64, 64))
+    name: resize_image(nst.load_image(path), (SIZE, SIZE))
     for name, path in nst.sample_style_paths().items()
 }
 style = styles["swirls"]
@@ -151,17 +158,53 @@ print(inspect.getsource(vgg_mat.normalize_activations))
 # layer: the mean of relu1_1 over all images and positions, and conv1_1's new kernel, by hand.
 
 # %%
-calibration = np.stack([content, *styles.values()])  # (5, 64, 64, 3)
-mu_1 = acts(calibration[0], ["relu1_1"])["relu1_1"].sum(axis=(0, 1))
-for image in calibration[1:]:
-    mu_1 = mu_1 + acts(image, ["relu1_1"])["relu1_1"].sum(axis=(0, 1))
-mu_1 = mu_1 / (len(calibration) * 64 * 64)  # mean over images and positions
+calibration = np.stack([content, *styles.values()])  # (5, SIZE, SIZE, 3)
+relu1_1_maps = [acts(image, ["relu1_1"])["relu1_1"] for image in calibration]  # 5 x (H, W, C)
+
+# %% [markdown]
+# **Your turn (1/3): the mean activation per channel.** Gatys' $\mu_l[o]$ is the mean of
+# channel $o$ over *all* images and *all* positions.
+
+
+# %%
+def mean_activation_per_channel(maps):
+    """mu[o] = mean over images i and positions (h, w) of maps[i][h, w, o].
+
+    maps: a list of K float arrays, each (H, W, C) (one image's activations at one layer).
+    Returns: a (C,) float array.
+    """
+    ### BEGIN SOLUTION
+    total = sum(np.sum(a, axis=(0, 1)) for a in maps)  # (C,) sum over images and positions
+    count = sum(a.shape[0] * a.shape[1] for a in maps)  # K * H * W values per channel
+    return total / count
+    ### END SOLUTION
+
+
+# %%
+means = mean_activations(weights, calibration)  # the library: {conv layer: (C,) means}
+tiny = [np.arange(8.0).reshape(2, 2, 2), np.ones((2, 2, 2))]  # K = 2, H = W = 2, C = 2
+check(
+    "mean_activation_per_channel on a 2-image example",
+    answer("mean_activation_per_channel", mean_activation_per_channel, tiny),
+    [(0 + 2 + 4 + 6 + 4) / 8, (1 + 3 + 5 + 7 + 4) / 8],  # ones add 4 to each channel's sum
+    rtol=1e-12,
+    factors={"H*W": 4, "K (images)": 2, "K*H*W": 8},
+)
+mu_1 = answer("mean_activation_per_channel", mean_activation_per_channel, relu1_1_maps)
+check(
+    "mean_activation_per_channel of relu1_1, against vgg_mat.normalization.mean_activations",
+    mu_1,
+    means["conv1_1"],
+    rtol=1e-5,  # float32 network, a batch of 5 against one image at a time
+    factors={"H*W": SIZE * SIZE, "K (images)": len(calibration), "K*H*W": 5 * SIZE * SIZE},
+)
+
+# %%
 s_1 = np.where(mu_1 > 0, 1.0 / np.where(mu_1 > 0, mu_1, 1.0), 1.0)
 kernel_by_hand = weights.layer("conv1_1").kernel * s_1  # W / mu, per output channel
 
 normalized = vgg_mat.normalize_activations(weights, calibration)
 print(normalized.label)
-means = mean_activations(weights, calibration)
 np.testing.assert_allclose(means["conv1_1"], mu_1, rtol=1e-5)  # batch of 5 vs one by one
 np.testing.assert_allclose(normalized.layer("conv1_1").kernel, kernel_by_hand, rtol=1e-5)
 assert "normalised" in normalized.label
@@ -288,12 +331,16 @@ assert max(factors) > 2 * min(factors)  # no single conversion factor for the wh
 # $\le 9$. Deeper layers see further, so the border zone grows, but the interior stays one
 # vector.
 #
-# **Hypothesis.** A blank *style* image asks for a Gram dominated by one vector: the optimiser
-# will flatten the photo. A blank *content* image constrains little: the result is close to a
-# pure texture.
+# **Hypothesis.** A blank *style* image asks for a Gram dominated by one vector, which pulls
+# towards a flat image, while the content term pulls back towards the photo. In a short run
+# (40 steps) the result is a compromise: **the photo's layout with less contrast, not a flat
+# image**. A blank *content* image constrains little: a texture grows from the flat grey (its
+# contrast from zero to that of a texture). The cell measures what the
+# pictures show (contrast as the interior standard deviation, layout as the correlation of the
+# result's luminance with the photo's) and asserts it; the figure's titles carry the numbers.
 
 # %%
-grey = np.full((64, 64, 3), 128.0, np.float32)
+grey = np.full((SIZE, SIZE, 3), 128.0, np.float32)
 blank_acts = acts(grey, ["relu1_1", "relu2_1", "relu3_1"])
 for name, f in blank_acts.items():
     rows = f.reshape(-1, f.shape[-1])
@@ -311,19 +358,34 @@ def interior_std(image):
     return float(image[4:-4, 4:-4].std(axis=(0, 1)).mean())  # ignore the border zone
 
 
+def layout_correlation(image, reference):
+    """Pearson correlation of two images' luminance (Y) over the interior pixels."""
+    y1, y2 = (rgb_to_yiq(x)[4:-4, 4:-4, 0].ravel() for x in (image, reference))
+    return float(np.corrcoef(y1, y2)[0, 1])
+
+
+std_photo = interior_std(content)
 std_flat, std_texture = interior_std(blank_style[-1].image), interior_std(blank_content[-1].image)
-print(f"blank style:   photo std {interior_std(content):.1f} -> result {std_flat:.1f}")
+kept_layout = layout_correlation(blank_style[-1].image, content)
+print(
+    f"blank style:   photo std {std_photo:.1f} -> result {std_flat:.1f}"
+    f" ({std_flat / std_photo:.0%} of the contrast), correlation with the photo {kept_layout:.2f}"
+)
 print(f"blank content: grey std {interior_std(grey):.1f} -> result {std_texture:.1f}")
-assert std_flat < interior_std(content)
-assert std_texture > 10 * (interior_std(grey) + 0.1)
+assert std_flat < std_photo  # less contrast ...
+assert kept_layout > 0.5  # ... but the photo's layout is still there: a compromise
+if weights.synthetic:  # what this (offline) picture shows: far from flat after 40 steps
+    assert std_flat > 0.5 * std_photo
+assert std_texture > 10 * (interior_std(grey) + 0.1)  # a texture grew from nothing
 
 # %%
 fig = plots.plot_images(
     [content, grey, blank_style[-1].image, grey, style, blank_content[-1].image],
-    ["content", "blank style", "result", "blank content", "style", "result"],
+    ["content", "blank style", f"result: {std_flat / std_photo:.0%} contrast, r={kept_layout:.2f}",
+     "blank content", "style", f"result: std {std_texture:.0f}"],
     cols=6,
     synthetic=weights,
-)
+)  # fmt: skip
 show(fig)
 
 # %% [markdown]
@@ -333,7 +395,26 @@ show(fig)
 # The exact part: on a $2\times2$ window, max keeps one value and passes the whole gradient to
 # it; the average keeps the mean and passes $1/4$ of the gradient to each of the four. Below
 # that on a $4\times4$ example, then inside the network: everything before pool1 is
-# identical, pool1 is the naive max or mean of relu1_2's windows.
+# identical, pool1 is the max or mean of relu1_2's windows.
+#
+# **Your turn (2/3): a $2\times2$ pooling, both kinds.**
+
+
+# %%
+def pool2x2(x, mode):
+    """2 x 2 pooling with stride 2 of an (H, W, C) array (H, W even), per channel.
+
+    mode: "max" keeps the largest of each window's 4 values, "avg" their mean.
+    Returns: an (H / 2, W / 2, C) float array; out[i, j, c] pools x[2i:2i+2, 2j:2j+2, c].
+    """
+    ### BEGIN SOLUTION
+    h, w, c = x.shape
+    windows = np.reshape(x, (h // 2, 2, w // 2, 2, c))  # (i, di, j, dj, C)
+    if mode == "max":
+        return windows.max(axis=(1, 3))
+    return windows.mean(axis=(1, 3))
+    ### END SOLUTION
+
 
 # %%
 x44 = np.array([[1, 3, 2, 0], [4, 2, 1, 5], [0, 6, 7, 1], [2, 2, 3, 9]], np.float64)
@@ -351,17 +432,22 @@ assert y_max[0, :, :, 0].numpy().tolist() == [[4, 5], [6, 9]]
 assert y_avg[0, :, :, 0].numpy().tolist() == [[2.5, 2.0], [2.5, 5.0]]
 assert g_max.tolist() == [[0, 0, 0, 0], [1, 0, 0, 1], [0, 1, 0, 0], [0, 0, 0, 1]]
 assert np.all(g_avg == 0.25)
+for mode, expected in (("max", [[4, 5], [6, 9]]), ("avg", [[2.5, 2.0], [2.5, 5.0]])):
+    check(
+        f"pool2x2(..., {mode!r}) on the 4 x 4 example",
+        answer("pool2x2", pool2x2, x44[:, :, None], mode),  # (4, 4, 1) -> (2, 2, 1)
+        np.array(expected)[:, :, None],
+        rtol=1e-12,
+        factors={"4 (a sum, not a mean)": 4.0},
+    )
 
 avg_net = vgg_mat.VGG(weights, pooling="avg")
 m_acts = acts(content, ["relu1_2", "pool1", "relu2_1"])
 a_acts = acts(content, ["relu1_2", "pool1", "relu2_1"], network=avg_net)
-r = m_acts["relu1_2"]  # (64, 64, C)
-windows = r.reshape(32, 2, 32, 2, -1)  # (i, di, j, dj, C)
+r = m_acts["relu1_2"]  # (SIZE, SIZE, C)
 np.testing.assert_array_equal(a_acts["relu1_2"], r)  # before pool1: the same network
-np.testing.assert_allclose(m_acts["pool1"], windows.max(axis=(1, 3)), rtol=1e-6)
-np.testing.assert_allclose(
-    a_acts["pool1"], windows.mean(axis=(1, 3)), rtol=1e-5, atol=1e-5 * r.max()
-)
+check("pool2x2(relu1_2, 'max') against the network's pool1", pool2x2(r, "max"), m_acts["pool1"])
+np.testing.assert_allclose(a_acts["pool1"], pool2x2(r, "avg"), rtol=1e-5, atol=1e-5 * r.max())
 assert not np.allclose(a_acts["relu2_1"], m_acts["relu2_1"])
 # a positive scale commutes with both poolings (section 1); a negative one does not with max
 window = x44[:2, :2]
@@ -546,6 +632,45 @@ np.testing.assert_allclose(
     rgb_to_yiq(content), content.astype(np.float64) @ yiq_by_hand.T, rtol=1e-12, atol=1e-9
 )
 np.testing.assert_allclose(yiq_by_hand[1:].sum(axis=1), 0.0, atol=1e-12)  # grey has no chroma
+
+# %% [markdown]
+# **Your turn (3/3): colour preservation by luminance.** Given a stylised image and the photo,
+# build the image with the stylised luminance and the photo's chroma: convert both to YIQ, take
+# $Y$ from the first and $I, Q$ from the second, and convert back with the inverse matrix. (No
+# clamping: the library's version also keeps the result inside $[0, 255]$, see below.)
+
+
+# %%
+def keep_photo_chroma(stylized, photo, rgb_to_yiq_matrix=yiq_by_hand):
+    """RGB image with the luminance Y of `stylized` and the chroma (I, Q) of `photo`.
+
+    stylized, photo: (H, W, 3) float arrays, RGB in [0, 255].
+    rgb_to_yiq_matrix: (3, 3) T with (Y, I, Q) = T (R, G, B) for each pixel.
+    Returns: an (H, W, 3) float array, RGB (may leave [0, 255] slightly: no clamping).
+    """
+    ### BEGIN SOLUTION
+    t = np.asarray(rgb_to_yiq_matrix, np.float64)
+    y = np.asarray(stylized, np.float64) @ t[0]  # (H, W) the stylised luminance
+    iq = np.asarray(photo, np.float64) @ t[1:].T  # (H, W, 2) the photo's chroma
+    yiq = np.concatenate([y[..., None], iq], axis=-1)  # (H, W, 3)
+    return yiq @ np.linalg.inv(t).T  # back to RGB, pixel by pixel
+    ### END SOLUTION
+
+
+# %%
+rng = np.random.default_rng(0)
+a_img, b_img = rng.uniform(0, 255, (2, 4, 5, 3))  # two random (4, 5, 3) images
+expected = yiq_to_rgb(np.concatenate([rgb_to_yiq(a_img)[..., :1], rgb_to_yiq(b_img)[..., 1:]], -1))
+check(
+    "keep_photo_chroma on two random 4 x 5 images",
+    answer("keep_photo_chroma", keep_photo_chroma, a_img, b_img),
+    expected,
+    rtol=1e-9,
+    factors={"255": 255.0},
+)
+mine = answer("keep_photo_chroma", keep_photo_chroma, a_img, b_img)
+np.testing.assert_allclose(rgb_to_yiq(mine)[..., 1:], rgb_to_yiq(b_img)[..., 1:], atol=1e-9)
+np.testing.assert_allclose(rgb_to_yiq(mine)[..., 0], rgb_to_yiq(a_img)[..., 0], atol=1e-9)
 print(inspect.getsource(nst.luminance_transfer))
 
 # %%
@@ -568,6 +693,9 @@ y_expected = np.clip(yiq_styled[..., 0], low, np.maximum(low, high))
 in_gamut = (yiq_styled[..., 0] >= low) & (yiq_styled[..., 0] <= high)
 print(f"stylised Y fits the gamut at {in_gamut.mean():.0%} of the pixels (elsewhere: clamped)")
 np.testing.assert_allclose(yiq_kept[..., 0], y_expected, atol=1e-3)
+# where the stylised Y fits, the library's result is exactly yours
+by_hand = keep_photo_chroma(luma_run[-1].image, content)
+np.testing.assert_allclose(kept[in_gamut], by_hand[in_gamut], atol=1e-3)
 
 # %%
 matched = nst.match_color_histogram(style, content, clip=False)
@@ -612,9 +740,11 @@ show(fig)
 # pixels by the same RMS amount as the pixel run's first step (5 gray levels).
 
 # %%
-H = W = 64
+H = W = SIZE
 fy, fx = np.fft.fftfreq(H)[:, None], np.fft.rfftfreq(W)[None, :]  # cycles per pixel
-scale = tf.constant(1.0 / np.maximum(np.sqrt(fy**2 + fx**2), 1.0 / H), tf.float32)  # (64, 33)
+scale = tf.constant(
+    1.0 / np.maximum(np.sqrt(fy**2 + fx**2), 1.0 / H), tf.float32
+)  # (H, W // 2 + 1)
 mean_t = tf.constant(mean_rgb, tf.float32)
 targets = {
     k: nst.style_target(v) for k, v in net(vgg_mat.preprocess(style, weights), STYLE_LAYERS).items()
@@ -713,7 +843,8 @@ show(fig, top=0.88)
 #   and the classifier is untouched. Losses scale as $s^2$ (content) and $s^4$ (Gram), so
 #   loss weights only carry over between networks normalised the same way.
 # - A constant image has at most 9 distinct relu1_1 feature vectors (Gram rank $\le 9$):
-#   a blank style flattens, a blank content image leaves a near-pure texture.
+#   a blank style pulls towards a flat image (in 40 steps: less contrast, the photo's layout
+#   kept), a blank content image leaves a near-pure texture.
 # - Max pooling routes the whole gradient through one pixel per window, average pooling
 #   spreads it evenly; both commute with positive scales.
 # - Post-ReLU taps: content loss never larger than pre-ReLU, Gram entries $\ge 0$, and the
@@ -727,12 +858,119 @@ show(fig, top=0.88)
 #
 # ## Exercises
 #
-# 1. Normalise with `pooling="avg"` and stylise with the normalised network and Gatys'
-#    $\alpha/\beta = 10^{-3}$ (with the real weights). How close does it look to the paper?
-# 2. Replace the blank style by a style image made of two flat colours (left and right
-#    halves). Predict the Gram rank at relu1_1 first, then run it.
-# 3. Write a `tap="pre-relu"` run by passing `conv4_2` and `conv1_1 ... conv5_1` as layers.
-#    Which loss values change the most, and why can they go up where post-ReLU ones cannot?
-# 4. Extend section 8 with Distill's colour decorrelation: optimise in a colour space whose
-#    axes are the principal components of natural-image colours (an SVD of the photo's
-#    colour covariance is a good start). Does the texture's colour converge faster?
+# Each exercise has a checked answer cell or a hint; the worked solutions are in
+# `solutions/11_experiments_what_the_network_keeps.ipynb`.
+
+# %% [markdown]
+# **Exercise 1.** Normalise with `pooling="avg"` and stylise with the normalised network and
+# Gatys' $\alpha/\beta = 10^{-3}$ (with the real weights). How close does it look to the paper?
+#
+# *Hint:* `vgg_mat.normalize_activations(weights, calibration, pooling="avg")`, then
+# `vgg_mat.VGG(normalized_avg, pooling="avg")` as `weights=` of `nst.stylize`, with
+# `content_weight=1` and `style_weight=1e3`. Gatys' $\alpha/\beta$ is for his normalised
+# network, in his units: check with the losses of the first step that both terms matter.
+
+# %% [markdown] tags=["solution"]
+# **Solution.** With the real weights at a few hundred pixels and a few hundred L-BFGS steps the
+# result has the paper's look: strokes of the painting along the photo's edges, smoother than
+# with max pooling. With the synthetic miniature only the mechanics can be checked: the ratio of
+# the two terms at the start is in a sensible range for the normalised network, unlike for the
+# raw one, where $\beta/\alpha = 10^3$ is far from the balance found at the top of the lesson.
+
+# %% tags=["solution"]
+normalized_avg = vgg_mat.normalize_activations(weights, calibration, pooling="avg")
+paper = run(
+    content,
+    style,
+    weights=vgg_mat.VGG(normalized_avg, pooling="avg"),
+    content_weight=1.0,
+    style_weight=1e3,
+    iterations=10,
+)
+first_losses = paper[1].losses
+print(f"step 1: content {first_losses['content']:.3g}, style {first_losses['style']:.3g}")
+assert paper[-1].losses["total"] < paper[0].losses["total"]
+
+# %% [markdown]
+# **Exercise 2.** Replace the blank style by a style image made of two flat colours (left and
+# right halves). Predict the number of distinct relu1_1 feature vectors (an upper bound on the
+# Gram's rank) first, then check it.
+
+
+# %%
+def exercise_2():
+    """The number of distinct 3 x 3 neighbourhoods (with zero padding) of a SIZE x SIZE image
+    whose left half is one colour and right half another."""
+    ### BEGIN SOLUTION
+    # Rows: top edge, interior, bottom edge (3 kinds). Columns: left edge, left interior, the
+    # last left column (sees the right colour), the first right column, right interior, right
+    # edge (6 kinds). Every pair is a different window: 3 * 6 = 18.
+    return 18
+    ### END SOLUTION
+
+
+# %%
+halves = np.zeros((SIZE, SIZE, 3), np.float32)
+halves[:, : SIZE // 2] = (200.0, 40.0, 40.0)
+halves[:, SIZE // 2 :] = (30.0, 90.0, 220.0)
+padded = np.pad(halves, ((1, 1), (1, 1), (0, 0)))
+windows_3x3 = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(0, 1))
+n_windows = len(np.unique(windows_3x3.reshape(SIZE * SIZE, -1), axis=0))
+check("exercise 2: distinct 3 x 3 windows", answer("exercise_2", exercise_2), n_windows)
+relu_halves = acts(halves, ["relu1_1"])["relu1_1"]  # (SIZE, SIZE, C)
+f_halves = relu_halves.reshape(-1, relu_halves.shape[-1])  # (M, N)
+n_vectors = len(np.unique(np.round(f_halves / (np.abs(f_halves).max() + 1e-30), 4), axis=0))
+rank_halves = np.linalg.matrix_rank(f_halves.T @ f_halves)
+print(f"{n_windows} distinct windows, {n_vectors} distinct relu1_1 vectors, Gram rank")
+print(f"{rank_halves} (at most min(windows, {f_halves.shape[1]} channels))")
+assert n_vectors <= n_windows
+
+# %% [markdown]
+# **Exercise 3.** Write a pre-ReLU run by passing `conv4_2` and `conv1_1 ... conv5_1` as layers.
+# Which loss values change the most, and why can they go up where post-ReLU ones cannot?
+#
+# *Hint:* `run(content, style, content_layers=["conv4_2"], style_layers=[...])`, and compare the
+# per-layer entries of the first `Step`'s losses with the baseline's. Section 4 proved the
+# content inequality; for the Grams, think of what negative entries add to $\sum(G - A)^2$.
+
+# %% [markdown] tags=["solution"]
+# **Solution.** The pre-ReLU content loss is never smaller than the post-ReLU one (ReLU is
+# 1-Lipschitz), so it starts higher. The pre-ReLU style terms change most at deep layers, where
+# most pre-activations are negative: the ReLU discards them, the pre-ReLU Gram counts their
+# co-occurrences too (the negative entries of section 4), so $\sum(G - A)^2$ has more to match.
+
+# %% tags=["solution"]
+pre_layers = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
+pre = run(content, style, content_layers=["conv4_2"], style_layers=pre_layers, iterations=5)
+for post_name, pre_name in zip(STYLE_LAYERS, pre_layers, strict=True):
+    ratio_pre_post = pre[0].losses[f"style/{pre_name}"] / baseline[0].losses[f"style/{post_name}"]
+    print(f"  {pre_name} / {post_name}: style term at the start x {ratio_pre_post:.3g}")
+
+# %% [markdown]
+# **Exercise 4.** Extend section 8 with Distill's colour decorrelation: optimise in a colour
+# space whose axes are the principal components of natural-image colours (an SVD of the photo's
+# colour covariance is a good start). Does the texture's colour converge faster?
+#
+# *Hint:* with $\Sigma = U S U^\top$ the photo's $3\times3$ colour covariance, write the image as
+# $x = \mu + \mathcal F^{-1}(c/|f|)\,(U S^{1/2})^\top$: the optimiser's three channels are then
+# uncorrelated, unit-variance colour axes. Compare the colour histograms after 40 steps.
+
+# %% [markdown] tags=["solution"]
+# **Solution.** Build $W = U S^{1/2}$ from the photo's colours (below), map the optimised
+# channels through $W^\top$ inside `image_from`, and its inverse inside `coefficients_of`. With
+# the real weights the colours of the texture settle in fewer steps, because one step along
+# the first principal axis changes brightness, not a single channel. The whitening itself is
+# exact: the whitened photo colours have identity covariance.
+
+# %% tags=["solution"]
+colours = content.reshape(-1, 3).astype(np.float64)
+u, s_values, _ = np.linalg.svd(np.cov(colours.T, bias=True))
+w_colour = u * np.sqrt(s_values)  # (3, 3): columns are the scaled principal axes
+whitened = (colours - colours.mean(0)) @ np.linalg.inv(w_colour).T
+np.testing.assert_allclose(np.cov(whitened.T, bias=True), np.eye(3), atol=1e-9)
+print(
+    "principal colour axes (columns):\n",
+    u.round(3),
+    "\nstd along them:",
+    np.sqrt(s_values).round(1),
+)
