@@ -111,9 +111,15 @@ def _explain_ratio(r: float, factors: Mapping[str, float]) -> str:
     """Words for got = r * expected: a named factor of the exercise, or a common slip."""
     for label, value in factors.items():
         if np.isclose(r, value, rtol=1e-6):
-            return f"too large by the factor {label}: a division by {label} is missing?"
+            return (
+                f"that is expected x {label}: an extra factor {label}, or a division by "
+                f"{label} left out?"
+            )
         if np.isclose(r, 1.0 / value, rtol=1e-6):
-            return f"too small by the factor {label}: divided by {label} once too often?"
+            return (
+                f"that is expected / {label}: the factor {label} left out, or divided by "
+                f"{label} once too often?"
+            )
         if np.isclose(r, -value, rtol=1e-6) or np.isclose(r, -1.0 / value, rtol=1e-6):
             return f"the factor {label} and the sign are both off."
     for value, meaning in COMMON_FACTORS.items():
