@@ -483,7 +483,7 @@ check(
         {"a": 0.25, "b": 0.75},
     ),
     12689 / 1024,
-    factors={"1/w_a (the layer weight left out?)": 4.0},
+    factors={"1/w_a = 4": 4.0},
 )
 deepest = growing["relu5_1"][-1]
 style_features = {
@@ -503,7 +503,7 @@ check(
     ),
     deepest.losses["style"],
     rtol=1e-3,  # the network runs in float32, the naive loss in float64
-    factors={"|L| = 5 (the weights w_l = 1/5 left out?)": len(taps)},
+    factors={"|L| = 5": len(taps)},
 )
 
 # %% [markdown]
@@ -630,7 +630,7 @@ check(
     "momentum_step from rest: velocity = normalised gradient",
     result[1],
     [1.2, -1.6, 0.0, 0.0],
-    factors={"sqrt(mean(g^2)) = 2.5 (the gradient not normalised?)": 2.5},
+    factors={"sqrt(mean(g^2)) = 2.5": 2.5},
 )
 x1, v1 = momentum_step(x0, g0, np.array([1.0, 0.0, 0.0, -1.0]), 2.0, 0.9)
 check("momentum_step worked example: velocity", v1, [2.1, -1.6, 0.0, -0.9])

@@ -122,7 +122,7 @@ check(
     "tv_anisotropic_l1 vs nst.tv_loss(kind='l1'), random (5, 5, 3)",
     answer("tv_anisotropic_l1", tv_anisotropic_l1, square),
     nst.tv_loss(square, kind="l1"),
-    factors={"(H-1) W C = 60 (a mean instead of a sum?)": 60},
+    factors={"(H-1) W C = 60": 60},
 )
 
 # %% [markdown]
@@ -153,7 +153,7 @@ check(
     "tv_squared_l2 vs nst.tv_loss(kind='l2'), random (5, 5, 3)",
     answer("tv_squared_l2", tv_squared_l2, square),
     nst.tv_loss(square, kind="l2"),
-    factors={"(H-1) W C = 60 (a mean instead of a sum?)": 60},
+    factors={"(H-1) W C = 60": 60},
 )
 check(  # anish's mean-l2 is the same sum divided by the 60 differences of each kind
     "tv_squared_l2 / 60 vs nst.tv_loss(kind='mean-l2')",
@@ -197,7 +197,7 @@ for beta in (1.0, 2.0, 2.5):
         f"tv_isotropic(beta={beta}) vs nst.tv_loss(kind='isotropic'), random (5, 5, 3)",
         answer("tv_isotropic", tv_isotropic, square, beta),
         nst.tv_loss(square, kind="isotropic", beta=beta),
-        factors={"(H-1)(W-1) C = 48 (a mean instead of a sum?)": 48},
+        factors={"(H-1)(W-1) C = 48": 48},
     )
 
 # %% [markdown]
