@@ -59,16 +59,24 @@ from site_pages import (
 HASHED = ("vgg_mat", "nst", "data", "tests/fixtures")
 #: Packages whose versions change what a lesson prints or draws.
 VERSIONED = ("tensorflow", "numpy", "scipy", "matplotlib", "pillow", "ipykernel", "nbclient")
-#: MathJax's ``config/local/site.js`` (named in mkdocs.yml's MathJax URLs): the web font that
-#: jupyter-server-mathjax ships (STIX-Web; MathJax's default TeX fonts are left out of it), and
-#: its blank measuring font from ``local()`` instead of ``url('about:blank')``, which Chromium
-#: refuses with a console error.
-MATHJAX_LOCAL_CONFIG = """MathJax.Hub.Config({
-  "HTML-CSS": {
-    availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null,
-    styles: {"@font-face": {"font-family": "MathJax_Blank", src: "local('MathJax_Blank')"}}
+#: MathJax's ``config/local/site.js`` (named in mkdocs.yml's MathJax URLs). The math is drawn
+#: with the web font jupyter-server-mathjax ships (STIX-Web: MathJax's TeX fonts are left out of
+#: it), so nothing may ask for a TeX font: the blank measuring font and the fonts of the hidden
+#: MathML copy for screen readers (NativeMML's six ``@font-face`` rules) come from ``local()``,
+#: instead of ``url('about:blank')`` (refused by Chromium) and files that are not there.
+MATHJAX_LOCAL_CONFIG = """(function () {
+  var noTexFonts = {};
+  for (var i = 1; i <= 6; i++) {
+    noTexFonts["@font-face /*" + i + "*/"] = {src: "local('MathJax_Blank')"};
   }
-});
+  MathJax.Hub.Config({
+    "HTML-CSS": {
+      availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null,
+      styles: {"@font-face": {"font-family": "MathJax_Blank", src: "local('MathJax_Blank')"}}
+    },
+    NativeMML: {styles: noTexFonts}
+  });
+})();
 MathJax.Ajax.loadComplete("[MathJax]/config/local/site.js");
 """
 
