@@ -17,7 +17,8 @@ browsers are never used or downloaded. A problem is:
 - an image whose ``naturalWidth`` is 0 (it did not load or decode);
 - an internal link (``<a href>``) to a file that does not exist, or to an ``#anchor`` that the
   target page does not have;
-- a lesson (by notebook stem) without its page, or without a link to it on the index.
+- a lesson (by notebook stem) without its page, or without a link to it in the index's text
+  (the navigation sidebar, on every page, does not count).
 
 Screenshots of the index and of lesson 5 (its top, and its first figure) are saved for a
 person to look at (``build/site-check/`` by default). Exit status: 0 all pages good, 1 with
@@ -63,6 +64,9 @@ BROKEN_IMAGES_JS = """async () => {
   return images.filter(i => i.naturalWidth === 0).map(i => i.getAttribute('src') || '(no src)');
 }"""
 LINKS_JS = "() => Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"
+# The links of the page's own text (the theme's <article>), not of its navigation sidebar.
+CONTENT_LINKS_JS = """() => Array.from((document.querySelector('article') || document.body)
+  .querySelectorAll('a[href]')).map(a => a.href)"""
 IDS_JS = """() => Array.from(document.querySelectorAll('[id], a[name]'))
   .map(e => e.id || e.getAttribute('name'))"""
 
@@ -162,6 +166,7 @@ def check_site(
     problems: list[str] = []
     links: dict[str, set[str]] = {}  # page -> internal URLs it links to
     ids: dict[str, set[str]] = {}  # page file (absolute) -> its element ids
+    outline: set[str] = set()  # what the index's text links to (not its navigation)
     with (
         serve(folder) as base,
         sync_playwright() as playwright,
@@ -215,6 +220,10 @@ def check_site(
                 problems += [f"{name}: {error}" for error in errors]
                 problems += [f"{name}: requests a resource outside the site: {u}" for u in outside]
                 links[name] = {u for u in page.evaluate(LINKS_JS) if u.startswith(base)}
+                if name == "index.html":
+                    outline = {
+                        urldefrag(u)[0][len(base) :] for u in page.evaluate(CONTENT_LINKS_JS)
+                    }
                 ids[str((folder / name).resolve())] = set(page.evaluate(IDS_JS))
                 page.close()
             if screenshots is not None:
@@ -231,8 +240,7 @@ def check_site(
                 str(target.resolve()), {unquote(anchor)}
             ):
                 problems.append(f"{name}: link to a missing anchor: {url[len(base) :]}")
-    index_links = {urldefrag(u)[0][len(base) :] for u in links.get("index.html", ())}
-    return problems + _lesson_problems(folder, index_links, list(lessons))
+    return problems + _lesson_problems(folder, outline, list(lessons))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -138,8 +138,11 @@ def index_markdown(lessons: list[LessonPage], extra_pages: list[tuple[str, str]]
 
     `extra_pages` are ``(title, path)`` pairs listed at the end (the gallery, docs/ pages).
     """
-    words = {REAL: "real VGG-19 weights", SYNTHETIC: "synthetic network (stamped)"}
-    words[NO_NETWORK] = "no network weights"
+    words = {
+        REAL: "Executed with the real VGG-19 weights.",
+        SYNTHETIC: "Executed with a synthetic network: the figures made with it are stamped.",
+        NO_NETWORK: "No network weights involved.",
+    }
     parts = [
         "# Neural style transfer from first principles",
         "",
@@ -157,7 +160,7 @@ def index_markdown(lessons: list[LessonPage], extra_pages: list[tuple[str, str]]
             parts += [lesson.question, ""]
         if lesson.figure:
             parts += [f"![Key figure of {lesson.title}]({lesson.figure})", ""]
-        parts += [f"*Figures: {words[lesson.provenance]}.*", ""]
+        parts += [f"*{words[lesson.provenance]}*", ""]
     if extra_pages:
         parts += ["## More", ""]
         parts += [f"- [{title}]({path})" for title, path in extra_pages]

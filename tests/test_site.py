@@ -119,6 +119,12 @@ BREAKAGES = {
 def test_checker_fails_each_broken_page(tmp_path, playwright_available):
     site = _good_site(tmp_path / "site")
     (site / "bad.png").write_bytes(b"not a png")
+    (site / "index.html").write_text(  # lesson 3 only in the navigation, not in the outline
+        _page(
+            '<nav><a href="lessons/03_unlisted.html">3</a></nav><article><h1 id="top">O</h1>'
+            '<a href="lessons/01_probe.html">1</a><img src="figure.png"></article>'
+        )
+    )
     for name, content, _ in BREAKAGES.values():
         (site / name).write_text(content)
     problems = check_site.check_site(site, lessons=["01_probe", "03_unlisted"])
