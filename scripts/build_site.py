@@ -51,6 +51,7 @@ from site_pages import (
     gallery_markdown,
     index_markdown,
     lesson_summary,
+    link_lessons,
     provenance,
     with_banner,
 )
@@ -210,7 +211,7 @@ def assemble(
             figure = f"lesson-figures/{stem}.png"
             (src / figure).write_bytes(gallery_png(images[0]))
         pages.append(LessonPage(stem, title, question, kind, figure))
-        page = with_banner(notebook, banner(stem, kind, label))
+        page = link_lessons(with_banner(notebook, banner(stem, kind, label)), set(lessons))
         write_atomically(src / "lessons" / f"{stem}.ipynb", nbformat.writes(page) + "\n")
     extra = [("Gallery", "gallery.md")]
     (src / "gallery.md").write_text(

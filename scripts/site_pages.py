@@ -6,6 +6,7 @@ executes the lessons, calls these, and hands the pages to mkdocs.
 - `lesson_summary`   a lesson's title and its question, from the notebook's first cell.
 - `provenance`       which weights an executed lesson used, from what it printed.
 - `with_banner`      the lesson with a line under its title: which weights, how to run it.
+- `link_lessons`     links from one lesson's notebook to another's lead to its page.
 - `index_markdown`   the course outline: each lesson's title, question and key figure.
 - `gallery_markdown` the README's "Gallery" section, with its image paths made site-relative.
 """
@@ -116,6 +117,25 @@ def with_banner(notebook: nbformat.NotebookNode, text: str) -> nbformat.Notebook
     first = next(c for c in notebook.cells if c.cell_type == "markdown")
     head, _, rest = first.source.partition("\n")
     first.source = f"{head}\n\n{text}\n{rest}" if head.startswith("# ") else f"{text}\n\n{head}"
+    return notebook
+
+
+def link_lessons(notebook: nbformat.NotebookNode, stems: set[str]) -> nbformat.NotebookNode:
+    """A copy whose markdown links to another lesson's notebook lead to its page instead.
+
+    >>> cell = nbformat.v4.new_markdown_cell("see [L4](../04_x.ipynb#top) and [L9](09_y.ipynb)")
+    >>> link_lessons(nbformat.v4.new_notebook(cells=[cell]), {"04_x"}).cells[0].source
+    'see [L4](04_x.html#top) and [L9](09_y.ipynb)'
+    """
+    notebook = copy.deepcopy(notebook)
+
+    def page(match: re.Match) -> str:
+        stem = match.group(1)
+        return f"]({stem}.html" if stem in stems else match.group(0)
+
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source = re.sub(r"\]\((?:\.\./)?(\d\d_\w+)\.ipynb", page, cell.source)
     return notebook
 
 
