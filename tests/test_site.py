@@ -196,6 +196,9 @@ def test_probe_site_builds_checks_and_caches(tmp_path, capsys, build_site):
     digest = build_site.source_digest()  # a second build takes it from the cache
     probe = notebooks / "01_probe.ipynb"
     assert build_site.executed(probe, tmp_path / "cache", digest, timeout=60)[1] is True
+    _probe(notebooks, "print('changed')")  # a changed lesson runs again and replaces its copy
+    assert build_site.executed(probe, tmp_path / "cache", digest, timeout=60)[1] is False
+    assert len(list((tmp_path / "cache").glob("01_probe-*.ipynb"))) == 1
 
 
 def test_lesson_summary_and_provenance_read_a_notebook():
