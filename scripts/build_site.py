@@ -103,7 +103,7 @@ class LessonFailed(Exception):
                 f"(code cell {self.code_cell}):",
                 *shown,
                 self.message,
-                "build_site: no site written (the previous build/site, if any, is unchanged)",
+                "build_site: no site written (the previous one, if any, is unchanged)",
             ]
         )
 
