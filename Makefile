@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint lessons bench bench-quick bench-precision figures clean
+.PHONY: test demo lint lessons site site-check bench bench-quick bench-precision figures clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,16 @@ test: $(STAMP)
 # Execute every solution notebook into build/lessons/ (executed notebooks, for reading).
 lessons: $(STAMP)
 	$(BIN)/python scripts/run_lessons.py --out build/lessons
+
+# The lessons as a website -> build/site/ (executed solution notebooks, cached in
+# build/site-cache/; LESSONS="01 05" builds only those). Read it: python -m http.server -d build/site
+site: $(STAMP)
+	$(BIN)/python scripts/build_site.py $(LESSONS)
+
+# Open every page of build/site/ in headless Chromium (Debian's chromium package): broken pages,
+# images, links, console errors, lessons missing from the index; screenshots in build/site-check/.
+site-check: $(STAMP)
+	$(BIN)/python scripts/check_site.py $(if $(LESSONS),--lessons $(LESSONS))
 
 # Side-by-side speed and memory against the peers -> BENCHMARKS.md (about 20 minutes);
 # bench-quick: a width/8 network at small sizes, a couple of minutes (build/bench/).
