@@ -337,16 +337,17 @@ def execute_graded(source: Path, *, timeout: int = 300) -> list[str]:
 
     source = Path(source)
     notebook = build_notebook(source, "solution")
-    cells = render_cells(lesson_cells(source), "solution")
+    originals = lesson_cells(source)
+    cells = render_cells(originals, "solution")
     problems = []
     client = _client(notebook, SOLUTIONS, timeout)
     with client.setup_kernel(env=kernel_env()):
         for position, (cell, node) in enumerate(zip(cells, notebook.cells, strict=True)):
             if node.cell_type != "code":
                 continue
-            if is_fill_in(cell):
-                original = lesson_cells(source)[cell["index"]]["source"]
-                empty = nbformat.v4.new_code_cell(fill_in_source(original, "return None"))
+            original = originals[cell["index"]]  # with its solution markers
+            if is_fill_in(original):
+                empty = nbformat.v4.new_code_cell(fill_in_source(original["source"], "return None"))
                 grader = next(c for c in notebook.cells[position + 1 :] if c.cell_type == "code")
                 client.execute_cell(empty, position)
                 probe = nbformat.v4.new_code_cell(grader.source)
