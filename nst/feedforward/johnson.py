@@ -18,7 +18,7 @@ y = 127.5 (1 + tanh(out))  in (0, 255)
 ```
 
 The network is fully convolutional, so it takes any size whose sides are multiples of 4
-(`MULTIPLE`) and at least `MIN_SIDE`; `TransformNet.stylize` pads any other photo by
+and at least 16 px (`nst.feedforward.shapes`); `TransformNet.stylize` pads any other photo by
 reflection to the next multiple of 4 and crops the result back, so the output always has the
 photo's size. Lesson 12.
 """
@@ -29,13 +29,10 @@ import numpy as np
 import tensorflow as tf
 
 from nst.feedforward.layers import Conv, ConvBlock, Residual, UpConv
+from nst.feedforward.shapes import JOHNSON_MULTIPLE as MULTIPLE
+from nst.feedforward.shapes import check_size
 
-__all__ = ["MIN_SIDE", "MULTIPLE", "TransformNet"]
-
-#: Two stride-2 convolutions: sides must be multiples of 4 to come back to the same size.
-MULTIPLE = 4
-#: The smallest side the network takes: 4 x 4 positions at the residual blocks.
-MIN_SIDE = 16
+__all__ = ["TransformNet"]
 
 
 class TransformNet(tf.Module):
@@ -81,12 +78,8 @@ class TransformNet(tf.Module):
         return {"kind": self.kind, "width": self.width, "blocks": self.blocks}
 
     def check_size(self, height: int, width: int, what: str = "the image") -> None:
-        """ValueError unless the network can take an input of this size (sides >= `MIN_SIDE`)."""
-        if min(height, width) < MIN_SIDE:
-            raise ValueError(
-                f"{what} is {height}x{width}: the transformation network needs sides of at "
-                f"least {MIN_SIDE} px; use a larger image"
-            )
+        """ValueError unless the network can take an input of this size (`shapes.check_size`)."""
+        check_size(self.architecture, height, width, what)
 
     def __call__(self, x: tf.Tensor) -> tf.Tensor:
         """(B, H, W, 3) in [0, 255] -> (B, H, W, 3) in (0, 255); H, W multiples of 4."""

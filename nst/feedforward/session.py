@@ -29,7 +29,13 @@ from nst.manifest import environment, manifest_path, utc_now, write_json
 from nst.progress import ProgressBar, RunHistory, Terminated, sigterm_as_interrupt
 from nst.provenance import SYNTHETIC_NOTICE
 
-__all__ = ["FitOutcome", "fit", "model_info"]
+__all__ = ["LOSS_FIELDS", "FitOutcome", "fit", "model_info"]
+
+#: The `StylizeConfig` fields that define the loss (the optimiser's fields do not apply here).
+LOSS_FIELDS = ("preset", "content_layers", "style_layers", "content_weight", "style_weight",
+               "tv_weight", "content_convention", "style_convention", "tv_kind", "pixel_range",
+               "tv_pixel_scale", "pooling", "style_blend", "style_scale",
+               "style_layer_weight_exp")  # fmt: skip
 
 
 @dataclass
@@ -64,14 +70,23 @@ def model_info(settings: TrainSettings, config, weights, *, style: str, trained_
     return {
         "step": step,
         "training": asdict(settings),
-        "loss": {k: (dict(v) if isinstance(v, dict) else v) for k, v in asdict(config).items()
-                 if not isinstance(v, (bytes, bytearray))},  # fmt: skip
+        "loss": {name: _plain(getattr(config, name)) for name in LOSS_FIELDS},
         "vgg_weights": weights.label,
+        "vgg_checksum": weights.checksum,
         "synthetic": synthetic,
         "notice": SYNTHETIC_NOTICE if synthetic else None,
         "style": style,
         "trained_on": trained_on,
     }
+
+
+def _plain(value: Any) -> Any:
+    """A config value as JSON-ready Python: dicts, lists, numbers, strings."""
+    if isinstance(value, dict):
+        return {str(k): float(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return getattr(value, "name", value)  # a Preset: its name
 
 
 def fit(model, loss, source, settings: TrainSettings, *, out: str | Path, info: dict[str, Any],

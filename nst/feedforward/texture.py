@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from nst.feedforward.layers import Conv, ConvBlock, InstanceNorm, upsample
+from nst.feedforward.shapes import check_size, min_side, multiple
 
 __all__ = ["NOISE_CHANNELS", "TextureNet"]
 
@@ -33,8 +34,6 @@ __all__ = ["NOISE_CHANNELS", "TextureNet"]
 NOISE_CHANNELS = 3
 #: Slope of the leaky ReLUs for negative inputs.
 LEAK = 0.01
-#: The coarsest noise must have at least this many pixels per side.
-MIN_COARSEST = 4
 
 
 class _Block(tf.Module):
@@ -100,20 +99,16 @@ class TextureNet(tf.Module):
     @property
     def multiple(self) -> int:
         """Sides the generator takes directly are multiples of this, 2^(K-1)."""
-        return 2 ** (self.scales - 1)
+        return multiple(self.architecture)
 
     @property
     def min_side(self) -> int:
-        """The smallest side: the coarsest noise has `MIN_COARSEST` pixels."""
-        return MIN_COARSEST * self.multiple
+        """The smallest side (`nst.feedforward.shapes.min_side`)."""
+        return min_side(self.architecture)
 
     def check_size(self, height: int, width: int, what: str = "the texture") -> None:
         """ValueError unless the generator can make an image of this size."""
-        if min(height, width) < self.min_side:
-            raise ValueError(
-                f"{what} is {height}x{width}: this texture network ({self.scales} scales) makes "
-                f"images with sides of at least {self.min_side} px; ask for a larger size"
-            )
+        check_size(self.architecture, height, width, what, hint="ask for a larger size")
 
     def noise(self, rng: np.random.RandomState, batch: int, height: int, width: int) -> list:
         """The K noise inputs z_k ~ U[0, 1), finest first: (batch, H / 2^k, W / 2^k, 3) float32.
