@@ -54,27 +54,34 @@ def _outputs(out: Path, photos: list[Path], single: bool) -> list[Path]:
     """Where each result goes: OUT itself (one photo, an image name) or OUT/<stem>.png."""
     if single:
         if out.suffix.lower() not in IMAGE_FORMATS:
-            raise UsageError(f"output {out}: unsupported extension {out.suffix or '(none)'!r}; "
-                             f"use one of {', '.join(IMAGE_FORMATS)}")  # fmt: skip
+            raise UsageError(
+                f"output {out}: unsupported extension {out.suffix or '(none)'!r}; "
+                f"use one of {', '.join(IMAGE_FORMATS)}"
+            )
         if out.is_dir():
             raise UsageError(f"output {out}: is a folder; name an image file")
         targets = [out]
     else:
         if out.exists() and not out.is_dir():
-            raise UsageError(f"output {out}: several results need a folder, and this is a file; "
-                             "choose a folder for -o")  # fmt: skip
+            raise UsageError(
+                f"output {out}: several results need a folder, and this is a file; "
+                "choose a folder for -o"
+            )
         targets = [out / f"{p.stem}.png" for p in photos]
         seen: dict[Path, Path] = {}
         for photo, target in zip(photos, targets, strict=True):
             if target in seen:
-                raise UsageError(f"PHOTO {photo} and {seen[target]} would both be written to "
-                                 f"{target}; rename one or apply them separately")  # fmt: skip
+                raise UsageError(
+                    f"PHOTO {photo} and {seen[target]} would both be written to "
+                    f"{target}; rename one or apply them separately"
+                )
             seen[target] = photo
     for target in targets:
         for photo in photos:
             if target.exists() and os.path.samefile(target, photo):
-                raise UsageError(f"output {target} would overwrite the input {photo}; choose "
-                                 "another -o")  # fmt: skip
+                raise UsageError(
+                    f"output {target} would overwrite the input {photo}; choose another -o"
+                )
     return targets
 
 
@@ -86,8 +93,10 @@ def apply_command(args: argparse.Namespace) -> int:
     out = args.output.expanduser()
     if arch["kind"] == "texture":
         if args.photos:
-            raise UsageError(f"model {args.model} is a texture network: it takes no PHOTO "
-                             "(use --size and --seed)")  # fmt: skip
+            raise UsageError(
+                f"model {args.model} is a texture network: it takes no PHOTO "
+                "(use --size and --seed)"
+            )
         side = args.size or int(info.get("training", {}).get("size", 256))
         check_size(arch, side, side, "--size", hint="ask for a larger --size")
         jobs = [(None, (side, side))]
@@ -101,8 +110,7 @@ def apply_command(args: argparse.Namespace) -> int:
             height, width = image_size(photo)
             if args.size:
                 height, width = fit_longer_side(height, width, args.size)
-            check_size(arch, height, width, f"PHOTO {photo}",
-                       hint="use a larger photo or --size")  # fmt: skip
+            check_size(arch, height, width, f"PHOTO {photo}", hint="use a larger photo or --size")
             jobs.append((photo, (height, width)))
         single = len(args.photos) == 1 and not Path(args.photos[0]).is_dir()
         single = single and out.suffix.lower() in IMAGE_FORMATS
@@ -117,11 +125,16 @@ def apply_command(args: argparse.Namespace) -> int:
 
     model, _ = load_model(args.model)
     folder.mkdir(parents=True, exist_ok=True)
-    vgg = SimpleNamespace(label=info.get("vgg_weights", "unknown"),
-                          synthetic=bool(info.get("synthetic", False)),
-                          checksum=info.get("vgg_checksum"))  # fmt: skip
-    label = weights_label(vgg, "nst-from-scratch (nst apply)", made_by="a network trained by "
-                          f"nst train ({arch['kind']})")  # fmt: skip
+    vgg = SimpleNamespace(
+        label=info.get("vgg_weights", "unknown"),
+        synthetic=bool(info.get("synthetic", False)),
+        checksum=info.get("vgg_checksum"),
+    )
+    label = weights_label(
+        vgg,
+        "nst-from-scratch (nst apply)",
+        made_by=f"a network trained by nst train ({arch['kind']})",
+    )
     label["Model"] = str(Path(args.model).expanduser().resolve())
     tag = f" [{SYNTHETIC_NOTICE.upper()}]" if vgg.synthetic else ""
     for (photo, (height, width)), target in zip(jobs, targets, strict=True):
@@ -135,8 +148,11 @@ def apply_command(args: argparse.Namespace) -> int:
             result = model.stylize(image)
         save_labelled_image(target, result, label)
         if not args.quiet:
-            print(f"nst apply: wrote {target} ({width}x{height}, "
-                  f"{time.perf_counter() - began:.2f} s){tag}", file=sys.stderr)  # fmt: skip
+            print(
+                f"nst apply: wrote {target} ({width}x{height}, "
+                f"{time.perf_counter() - began:.2f} s){tag}",
+                file=sys.stderr,
+            )
     return 0
 
 
@@ -153,10 +169,20 @@ def add_apply(commands) -> None:
     )
     parser.add_argument("model", metavar="MODEL", help="a model file written by nst train (.npz)")
     parser.add_argument("photos", nargs="*", metavar="PHOTO", help="photo(s) or folder(s)")
-    parser.add_argument("--size", type=integer(1), default=None, metavar="N",
-                        help="longer side of each output, px (default: the photo's own; "
-                        "texture: the training size)")  # fmt: skip
-    parser.add_argument("--seed", type=integer(0), default=0, metavar="N",
-                        help="texture networks: seed of the noise (default: 0)")
+    parser.add_argument(
+        "--size",
+        type=integer(1),
+        default=None,
+        metavar="N",
+        help="longer side of each output, px (default: the photo's own; "
+        "texture: the training size)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=integer(0),
+        default=0,
+        metavar="N",
+        help="texture networks: seed of the noise (default: 0)",
+    )
     add_model_arguments(parser, "output image (one photo) or folder (several)", weights=False)
     parser.set_defaults(handler=apply_command)

@@ -40,8 +40,16 @@ from nst.manifest import SYNTHETIC_NOTICE, manifest_path
 from vgg_mat.standin import SYNTHETIC, locate_weights
 
 #: The loss settings `nst train` takes (the `StylizeConfig` fields of the loss).
-TRAIN_OPTIONS = (PRESET, CONTENT_WEIGHT, STYLE_WEIGHT, TV_WEIGHT, CONTENT_LAYERS, STYLE_LAYERS,
-                 STYLE_LAYER_WEIGHT_EXP, POOLING)  # fmt: skip
+TRAIN_OPTIONS = (
+    PRESET,
+    CONTENT_WEIGHT,
+    STYLE_WEIGHT,
+    TV_WEIGHT,
+    CONTENT_LAYERS,
+    STYLE_LAYERS,
+    STYLE_LAYER_WEIGHT_EXP,
+    POOLING,
+)
 #: What a model file is called.
 MODEL_SUFFIX = ".npz"
 
@@ -49,8 +57,10 @@ MODEL_SUFFIX = ".npz"
 def _check_output(out: Path, inputs: list[Path]) -> Path:
     out = out.expanduser()
     if out.suffix.lower() != MODEL_SUFFIX:
-        raise UsageError(f"output {out}: a model is written as {MODEL_SUFFIX}; name it "
-                         f"{out.with_suffix(MODEL_SUFFIX).name}")  # fmt: skip
+        raise UsageError(
+            f"output {out}: a model is written as {MODEL_SUFFIX}; name it "
+            f"{out.with_suffix(MODEL_SUFFIX).name}"
+        )
     for path in (out, manifest_path(out)):
         if path.is_dir():
             raise UsageError(f"output {path}: is a folder; choose another -o")
@@ -77,8 +87,9 @@ def train_command(args: argparse.Namespace) -> int:
     style = read_image(style_file, "style")
     weights_path = locate_weights(args.weights)
     architecture = _architecture(args)
-    check_size(architecture, args.size, args.size, "--size", exact=True,
-               hint="choose a larger --size")  # fmt: skip
+    check_size(
+        architecture, args.size, args.size, "--size", exact=True, hint="choose a larger --size"
+    )
     photos: list[Path] = []
     if args.texture and args.images is not None:
         raise UsageError("--texture trains from noise and takes no --images; drop one of them")
@@ -87,8 +98,9 @@ def train_command(args: argparse.Namespace) -> int:
             raise UsageError("--images DIR is required (a folder of photos), or --texture")
         photos = find_photos(args.images)
         check_photo_sizes(photos, args.size)
-    out = _check_output(args.output, [style_file, *photos] + ([weights_path] if weights_path
-                                                               else []))  # fmt: skip
+    out = _check_output(
+        args.output, [style_file, *photos] + ([weights_path] if weights_path else [])
+    )
     given = overrides(args, TRAIN_OPTIONS)
     if args.texture:
         given.update(content_weight=0.0, content_layers=())
@@ -105,19 +117,33 @@ def train_command(args: argparse.Namespace) -> int:
     from nst.inputs import check_layers_fit, deepest_layer
     from vgg_mat.network import build_network
 
-    settings = TrainSettings(steps=args.steps, batch=args.batch, size=args.size,
-                             learning_rate=args.learning_rate, seed=args.seed,
-                             checkpoint_every=args.checkpoint_every)  # fmt: skip
+    settings = TrainSettings(
+        steps=args.steps,
+        batch=args.batch,
+        size=args.size,
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+        checkpoint_every=args.checkpoint_every,
+    )
     weights = load_weights(weights_path)
     net = build_network(weights, pooling=config.pooling, up_to=deepest_layer(config))
     # memory is the batch's business here, not one optimised image's: checked by the crops' size
-    check_layers_fit(net, replace(config, optimizer="adam"), (args.size, args.size),
-                     "--size", optimised=False, hint="choose a larger --size")  # fmt: skip
+    check_layers_fit(
+        net,
+        replace(config, optimizer="adam"),
+        (args.size, args.size),
+        "--size",
+        optimised=False,
+        hint="choose a larger --size",
+    )
     side = max(1, round(args.size * config.style_scale))
     style = resize_image(style, side, copy=False)
     if weights.synthetic:
-        print(f"nst train: SYNTHETIC RANDOM WEIGHTS ({weights.source}): the model is labelled "
-              f"'{SYNTHETIC_NOTICE}'; for real results: vgg-mat download", file=sys.stderr)  # fmt: skip
+        print(
+            f"nst train: SYNTHETIC RANDOM WEIGHTS ({weights.source}): the model is labelled "
+            f"'{SYNTHETIC_NOTICE}'; for real results: vgg-mat download",
+            file=sys.stderr,
+        )
 
     out.parent.mkdir(parents=True, exist_ok=True)
     model = build_model(architecture, seed=args.seed)
@@ -127,24 +153,42 @@ def train_command(args: argparse.Namespace) -> int:
     else:
         source = photo_source(photos, settings)
         trained_on = f"{len(photos)} photo(s) in {Path(args.images).expanduser().resolve()}"
-    info = model_info(settings, config, weights, style=str(style_file.resolve()),
-                      trained_on=trained_on, step=0)  # fmt: skip
-    outcome = fit(model, loss, source, settings, out=out, info=info, quiet=args.quiet,
-                  manifest={"argv": list(getattr(args, "argv", []))})  # fmt: skip
+    info = model_info(
+        settings, config, weights, style=str(style_file.resolve()), trained_on=trained_on, step=0
+    )
+    outcome = fit(
+        model,
+        loss,
+        source,
+        settings,
+        out=out,
+        info=info,
+        quiet=args.quiet,
+        manifest={"argv": list(getattr(args, "argv", []))},
+    )
 
     # 3. one line: what is on disk
     tag = f" [{SYNTHETIC_NOTICE.upper()}]" if weights.synthetic else ""
     first = settings.checkpoint_every or settings.steps
-    kept = (f"the model of step {outcome.checkpoint} is in {out}" if outcome.checkpoint
-            else f"no model was written (the first checkpoint is at step {first})")  # fmt: skip
+    kept = (
+        f"the model of step {outcome.checkpoint} is in {out}"
+        if outcome.checkpoint
+        else f"no model was written (the first checkpoint is at step {first})"
+    )
     if outcome.status == "completed":
         total = outcome.history.last.losses["total"]
         if not args.quiet:
-            print(f"nst train: wrote {out} and {manifest_path(out)} ({outcome.steps} steps, "
-                  f"total loss {total:.4g}){tag}", file=sys.stderr)  # fmt: skip
+            print(
+                f"nst train: wrote {out} and {manifest_path(out)} ({outcome.steps} steps, "
+                f"total loss {total:.4g}){tag}",
+                file=sys.stderr,
+            )
     elif outcome.status == "interrupted":
-        print(f"nst train: stopped by {outcome.message} after {outcome.steps} step(s); {kept}; "
-              f"see {manifest_path(out)}{tag}", file=sys.stderr)  # fmt: skip
+        print(
+            f"nst train: stopped by {outcome.message} after {outcome.steps} step(s); {kept}; "
+            f"see {manifest_path(out)}{tag}",
+            file=sys.stderr,
+        )
     else:
         print(f"nst train: error: {outcome.message}; {kept}", file=sys.stderr)
     return outcome.exit_status
@@ -165,46 +209,102 @@ def add_train(commands) -> None:
     )
     parser.add_argument("style", metavar="STYLE", help="style image (or a sample name)")
     group = parser.add_argument_group("training")
-    group.add_argument("--images", metavar="DIR", help="folder of training photos, each at "
-                       "least --size px on its shorter side")  # fmt: skip
-    group.add_argument("--texture", action="store_true",
-                       help="train a texture generator from noise instead (no --images)")
-    group.add_argument("--steps", type=integer(1), default=2000, metavar="N",
-                       help="Adam steps, one batch each (default: 2000)")
-    group.add_argument("--size", type=integer(1), default=256, metavar="N",
-                       help="side of the square training crops, px (default: 256)")
-    group.add_argument("--batch", type=integer(1), default=4, metavar="N",
-                       help="crops per step (default: 4)")
-    group.add_argument("--learning-rate", type=number(positive=True), default=1e-3,
-                       metavar="LR", help="Adam's step size on the weights (default: 0.001)")
-    group.add_argument("--checkpoint-every", type=integer(0), default=200, metavar="N",
-                       help="write the model every N steps; 0: only at the end (default: 200)")
-    group.add_argument("--seed", type=integer(0), default=0, metavar="N",
-                       help="seeds the initial weights, the crops and the noise (default: 0)")
-    group.add_argument("--width", type=integer(1), default=None, metavar="N",
-                       help="channels of the first layer (default: 32; --texture: 8 per scale)")
-    group.add_argument("--blocks", type=integer(0), default=5, metavar="N",
-                       help="residual blocks of the transformation network (default: 5)")
-    group.add_argument("--scales", type=integer(1), default=5, metavar="K",
-                       help="noise scales of the texture network (default: 5)")
+    group.add_argument(
+        "--images",
+        metavar="DIR",
+        help="folder of training photos, each at least --size px on its shorter side",
+    )
+    group.add_argument(
+        "--texture",
+        action="store_true",
+        help="train a texture generator from noise instead (no --images)",
+    )
+    group.add_argument(
+        "--steps",
+        type=integer(1),
+        default=2000,
+        metavar="N",
+        help="Adam steps, one batch each (default: 2000)",
+    )
+    group.add_argument(
+        "--size",
+        type=integer(1),
+        default=256,
+        metavar="N",
+        help="side of the square training crops, px (default: 256)",
+    )
+    group.add_argument(
+        "--batch", type=integer(1), default=4, metavar="N", help="crops per step (default: 4)"
+    )
+    group.add_argument(
+        "--learning-rate",
+        type=number(positive=True),
+        default=1e-3,
+        metavar="LR",
+        help="Adam's step size on the weights (default: 0.001)",
+    )
+    group.add_argument(
+        "--checkpoint-every",
+        type=integer(0),
+        default=200,
+        metavar="N",
+        help="write the model every N steps; 0: only at the end (default: 200)",
+    )
+    group.add_argument(
+        "--seed",
+        type=integer(0),
+        default=0,
+        metavar="N",
+        help="seeds the initial weights, the crops and the noise (default: 0)",
+    )
+    group.add_argument(
+        "--width",
+        type=integer(1),
+        default=None,
+        metavar="N",
+        help="channels of the first layer (default: 32; --texture: 8 per scale)",
+    )
+    group.add_argument(
+        "--blocks",
+        type=integer(0),
+        default=5,
+        metavar="N",
+        help="residual blocks of the transformation network (default: 5)",
+    )
+    group.add_argument(
+        "--scales",
+        type=integer(1),
+        default=5,
+        metavar="K",
+        help="noise scales of the texture network (default: 5)",
+    )
     add_options(parser, TRAIN_OPTIONS)
-    add_model_arguments(parser, "the model file (.npz); the manifest is OUT with .json",
-                        weights=True)
+    add_model_arguments(
+        parser, "the model file (.npz); the manifest is OUT with .json", weights=True
+    )
     parser.set_defaults(handler=train_command)
 
 
-def add_model_arguments(parser: argparse.ArgumentParser, output_help: str, *,
-                        weights: bool) -> None:  # fmt: skip
+def add_model_arguments(
+    parser: argparse.ArgumentParser, output_help: str, *, weights: bool
+) -> None:
     """-o, --quiet, --verbose, --device (and --weights): what `train` and `apply` share."""
     group = parser.add_argument_group("run")
     group.add_argument("-o", "--output", required=True, type=Path, metavar="OUT", help=output_help)
     if weights:
-        group.add_argument("--weights", metavar="PATH",
-                           help="imagenet-vgg-verydeep-19.mat (default: $VGG19_MAT, then the "
-                           f"cache); '{SYNTHETIC}': a random miniature, the model labelled "
-                           f"'{SYNTHETIC_NOTICE}'")  # fmt: skip
+        group.add_argument(
+            "--weights",
+            metavar="PATH",
+            help="imagenet-vgg-verydeep-19.mat (default: $VGG19_MAT, then the "
+            f"cache); '{SYNTHETIC}': a random miniature, the model labelled "
+            f"'{SYNTHETIC_NOTICE}'",
+        )
     group.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     group.add_argument("--verbose", action="store_true", help="show TensorFlow's own log lines")
-    group.add_argument("--device", choices=DEVICES, default="auto",
-                       help="cpu hides any GPU from TensorFlow; gpu insists on one (default: "
-                       "auto: TensorFlow uses a GPU when it sees one)")  # fmt: skip
+    group.add_argument(
+        "--device",
+        choices=DEVICES,
+        default="auto",
+        help="cpu hides any GPU from TensorFlow; gpu insists on one (default: "
+        "auto: TensorFlow uses a GPU when it sees one)",
+    )

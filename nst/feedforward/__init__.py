@@ -26,7 +26,6 @@ _EXPORTS = {
     "find_photos": "data",
     "TrainSettings": "train",
     "TrainStep": "train",
-    "train": "train",
     "photo_source": "train",
     "noise_source": "train",
     "fit": "session",

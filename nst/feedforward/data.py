@@ -37,8 +37,9 @@ def find_photos(folder: str | os.PathLike, *, argument: str = "--images") -> lis
     folder = Path(folder).expanduser()
     if not folder.is_dir():
         raise ValueError(f"{argument} {folder}: not a folder; give a folder of photos")
-    photos = sorted(p for p in folder.iterdir()
-                    if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)  # fmt: skip
+    photos = sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES
+    )
     if not photos:
         raise ValueError(
             f"{argument} {folder}: no images in it (looked for {', '.join(PHOTO_SUFFIXES)}); "
@@ -56,7 +57,8 @@ def image_size(path: Path) -> tuple[int, int]:
             width, height = image.size
             orientation = image.getexif().get(0x0112, 1)  # 5-8: rotated by 90 degrees
     except (UnidentifiedImageError, OSError) as error:
-        raise ValueError(f"{path}: not a readable image ({error}); remove it or replace it")
+        message = f"{path}: not a readable image ({error}); remove it or replace it"
+        raise ValueError(message) from None
     return (width, height) if orientation in (5, 6, 7, 8) else (height, width)
 
 
@@ -97,8 +99,7 @@ class PhotoCrops:
     ((2, 32, 32, 3), dtype('float32'))
     """
 
-    def __init__(self, photos: Sequence, *, size: int, batch: int, seed: int = 0,
-                 keep: int = 256):  # fmt: skip
+    def __init__(self, photos: Sequence, *, size: int, batch: int, seed: int = 0, keep: int = 256):
         if not photos:
             raise ValueError("no photos to train on")
         self.photos, self.size, self.batch, self.keep = list(photos), int(size), int(batch), keep
@@ -114,8 +115,9 @@ class PhotoCrops:
         image = np.asarray(image, np.float32)
         h, w = image.shape[:2]
         if min(h, w) < self.size:
-            raise ValueError(f"photo {index} is {h}x{w}, smaller than the training size "
-                             f"{self.size}")  # fmt: skip
+            raise ValueError(
+                f"photo {index} is {h}x{w}, smaller than the training size {self.size}"
+            )
         scale = self.size / min(h, w)
         shape = (max(self.size, round(h * scale)), max(self.size, round(w * scale)))
         image = resize_image(image, shape, copy=False)

@@ -75,8 +75,9 @@ class Conv(tf.Module):
         The variables are ``name/kernel`` and ``name/bias``.
     """
 
-    def __init__(self, rng, channels_in: int, channels_out: int, size: int, *, stride: int = 1,
-                 name: str):  # fmt: skip
+    def __init__(
+        self, rng, channels_in: int, channels_out: int, size: int, *, stride: int = 1, name: str
+    ):
         super().__init__()
         self.stride, self.pad = stride, size // 2
         shape = (size, size, channels_in, channels_out)
@@ -121,7 +122,7 @@ def instance_norm(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor) -> tf.Tenso
     Examples
     --------
     >>> x = tf.reshape(tf.constant([1.0, 3.0, 5.0, 7.0]), (1, 2, 2, 1))
-    >>> instance_norm(x, tf.ones(1), tf.zeros(1)).numpy().ravel().round(3).tolist()
+    >>> [round(float(v), 3) for v in instance_norm(x, tf.ones(1), tf.zeros(1)).numpy().ravel()]
     [-1.342, -0.447, 0.447, 1.342]
     """
     mean, variance = tf.nn.moments(x, axes=[1, 2], keepdims=True)  # (B, 1, 1, C) each
@@ -143,8 +144,17 @@ class InstanceNorm(tf.Module):
 class ConvBlock(tf.Module):
     """Conv -> instance norm -> ReLU (``leak=0``) or leaky ReLU (``leak > 0``, Ulyanov's)."""
 
-    def __init__(self, rng, channels_in: int, channels_out: int, size: int, *, stride: int = 1,
-                 leak: float = 0.0, name: str):  # fmt: skip
+    def __init__(
+        self,
+        rng,
+        channels_in: int,
+        channels_out: int,
+        size: int,
+        *,
+        stride: int = 1,
+        leak: float = 0.0,
+        name: str,
+    ):
         super().__init__()
         self.conv = Conv(rng, channels_in, channels_out, size, stride=stride, name=f"{name}/conv")
         self.norm = InstanceNorm(channels_out, name=f"{name}/norm")

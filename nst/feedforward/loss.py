@@ -64,9 +64,11 @@ class PerceptualLoss:
 
     def __init__(self, net, config, *, styles: Sequence):
         self.net, self.config = net, config
-        self.content_layers = {
-            name: w for name, w in dict(config.content_layers).items()
-        } if config.content_weight > 0 else {}  # fmt: skip
+        self.content_layers = (
+            {name: w for name, w in dict(config.content_layers).items()}
+            if config.content_weight > 0
+            else {}
+        )
         self.style_layers = style_layer_weights(config.style_layers, config.style_layer_weight_exp)
         self.keys = (
             *LOSS_TERMS,
@@ -104,18 +106,30 @@ class PerceptualLoss:
         positions = images.shape[1] * images.shape[2]  # M_img, for keras-example
         zero = tf.zeros((), images.dtype)
         content_terms = [
-            alpha * w * content_loss(features[name], tf.stop_gradient(targets[name]),
-                                     convention=c.content_convention) / batch
-            if name in targets else zero
+            alpha
+            * w
+            * content_loss(
+                features[name], tf.stop_gradient(targets[name]), convention=c.content_convention
+            )
+            / batch
+            if name in targets
+            else zero
             for name, w in self.content_layers.items()
-        ]  # fmt: skip
+        ]
         style_terms = [
-            beta * w * style_loss(features[name], self.style_targets[name],
-                                  convention=c.style_convention,
-                                  image_positions=positions) / batch
-            if name in self.style_targets else zero
+            beta
+            * w
+            * style_loss(
+                features[name],
+                self.style_targets[name],
+                convention=c.style_convention,
+                image_positions=positions,
+            )
+            / batch
+            if name in self.style_targets
+            else zero
             for name, w in self.style_layers.items()
-        ]  # fmt: skip
+        ]
         tv = zero
         if gamma > 0:
             scale = c.tv_pixel_scale

@@ -26,8 +26,7 @@ import numpy as np
 
 from vgg_mat.atomic import write_atomic
 
-__all__ = ["FORMAT", "ModelFileError", "build_model", "load_model", "read_model_file",
-           "save_model"]  # fmt: skip
+__all__ = ["FORMAT", "ModelFileError", "build_model", "load_model", "read_model_file", "save_model"]
 
 #: What ``__model__["format"]`` says, and the version this code reads.
 FORMAT, VERSION = "nst-feedforward", 1
@@ -62,8 +61,12 @@ def save_model(path: str | os.PathLike, model, *, info: dict[str, Any] | None = 
     """
     from nst.feedforward.layers import named_variables
 
-    meta = {"format": FORMAT, "version": VERSION, "architecture": model.architecture,
-            "info": info or {}}  # fmt: skip
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "architecture": model.architecture,
+        "info": info or {},
+    }
     arrays = {name: v.numpy() for name, v in named_variables(model).items()}
     arrays[META] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), np.uint8)
     return write_atomic(path, lambda stream: np.savez(stream, **arrays))
@@ -99,8 +102,9 @@ def read_model_file(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray
             arrays = {name: archive[name] for name in archive.files}
     except ValueError as error:
         if "pickle" in str(error).lower():
-            _refuse(path, "holds a pickled object array, which is never loaded (it could run "
-                    "any code)")  # fmt: skip
+            _refuse(
+                path, "holds a pickled object array, which is never loaded (it could run any code)"
+            )
         _refuse(path, f"cannot be read ({error})")
     except (OSError, zipfile.BadZipFile, EOFError) as error:
         _refuse(path, f"is damaged or truncated ({error})")
@@ -113,8 +117,11 @@ def read_model_file(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         _refuse(path, f"its {META} entry does not say format {FORMAT!r}")
     if meta.get("version") != VERSION:
-        _refuse(path, f"is version {meta.get('version')!r}; this nst reads version {VERSION}",
-                "retrain it with this nst, or use the nst that wrote it")  # fmt: skip
+        _refuse(
+            path,
+            f"is version {meta.get('version')!r}; this nst reads version {VERSION}",
+            "retrain it with this nst, or use the nst that wrote it",
+        )
     arch = meta.get("architecture")
     kind = arch.get("kind") if isinstance(arch, dict) else None
     if kind not in KINDS:
@@ -127,8 +134,11 @@ def read_model_file(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray
         if array.dtype != np.float32:
             _refuse(path, f"weight {name} is {array.dtype}, not float32")
         if not np.all(np.isfinite(array)):
-            _refuse(path, f"weight {name} has NaN or infinite values (a diverged training run?)",
-                    "use an earlier checkpoint or retrain with a lower learning rate")  # fmt: skip
+            _refuse(
+                path,
+                f"weight {name} has NaN or infinite values (a diverged training run?)",
+                "use an earlier checkpoint or retrain with a lower learning rate",
+            )
     return meta, arrays
 
 
@@ -148,12 +158,20 @@ def load_model(path: str | os.PathLike):
     missing = sorted(set(wanted) - set(arrays))
     extra = sorted(set(arrays) - set(wanted))
     if missing or extra:
-        _refuse(path, f"its weights do not fit its architecture {meta['architecture']} "
-                f"(missing: {', '.join(missing[:3]) or 'none'}; unexpected: "
-                f"{', '.join(extra[:3]) or 'none'})", "the file is damaged or edited")  # fmt: skip
+        _refuse(
+            path,
+            f"its weights do not fit its architecture {meta['architecture']} "
+            f"(missing: {', '.join(missing[:3]) or 'none'}; unexpected: "
+            f"{', '.join(extra[:3]) or 'none'})",
+            "the file is damaged or edited",
+        )
     for name, variable in wanted.items():
         if tuple(variable.shape) != arrays[name].shape:
-            _refuse(path, f"weight {name} has shape {arrays[name].shape}, the architecture "
-                    f"needs {tuple(variable.shape)}", "the file is damaged or edited")  # fmt: skip
+            _refuse(
+                path,
+                f"weight {name} has shape {arrays[name].shape}, the architecture "
+                f"needs {tuple(variable.shape)}",
+                "the file is damaged or edited",
+            )
         variable.assign(arrays[name])
     return model, meta

@@ -32,10 +32,23 @@ from nst.provenance import SYNTHETIC_NOTICE
 __all__ = ["LOSS_FIELDS", "FitOutcome", "fit", "model_info"]
 
 #: The `StylizeConfig` fields that define the loss (the optimiser's fields do not apply here).
-LOSS_FIELDS = ("preset", "content_layers", "style_layers", "content_weight", "style_weight",
-               "tv_weight", "content_convention", "style_convention", "tv_kind", "pixel_range",
-               "tv_pixel_scale", "pooling", "style_blend", "style_scale",
-               "style_layer_weight_exp")  # fmt: skip
+LOSS_FIELDS = (
+    "preset",
+    "content_layers",
+    "style_layers",
+    "content_weight",
+    "style_weight",
+    "tv_weight",
+    "content_convention",
+    "style_convention",
+    "tv_kind",
+    "pixel_range",
+    "tv_pixel_scale",
+    "pooling",
+    "style_blend",
+    "style_scale",
+    "style_layer_weight_exp",
+)
 
 
 @dataclass
@@ -63,8 +76,9 @@ class FitOutcome:
     message: str | None = None
 
 
-def model_info(settings: TrainSettings, config, weights, *, style: str, trained_on: str,
-               step: int) -> dict[str, Any]:  # fmt: skip
+def model_info(
+    settings: TrainSettings, config, weights, *, style: str, trained_on: str, step: int
+) -> dict[str, Any]:
     """What a model file says about how it was made (JSON-ready)."""
     synthetic = bool(weights.synthetic)
     return {
@@ -89,8 +103,17 @@ def _plain(value: Any) -> Any:
     return getattr(value, "name", value)  # a Preset: its name
 
 
-def fit(model, loss, source, settings: TrainSettings, *, out: str | Path, info: dict[str, Any],
-        manifest: dict[str, Any] | None = None, quiet: bool = False) -> FitOutcome:  # fmt: skip
+def fit(
+    model,
+    loss,
+    source,
+    settings: TrainSettings,
+    *,
+    out: str | Path,
+    info: dict[str, Any],
+    manifest: dict[str, Any] | None = None,
+    quiet: bool = False,
+) -> FitOutcome:
     """Train `model` with a progress bar, checkpoints every N steps and a manifest.
 
     Parameters
@@ -112,9 +135,17 @@ def fit(model, loss, source, settings: TrainSettings, *, out: str | Path, info: 
     """
     out = Path(out)
     began, history = time.perf_counter(), RunHistory()
-    record = {"command": "train", "status": "running", "started": utc_now(),
-              "model": str(out.resolve()), "architecture": model.architecture, **info,
-              **(manifest or {}), "checkpoints": [], "environment": environment()}  # fmt: skip
+    record = {
+        "command": "train",
+        "status": "running",
+        "started": utc_now(),
+        "model": str(out.resolve()),
+        "architecture": model.architecture,
+        **info,
+        **(manifest or {}),
+        "checkpoints": [],
+        "environment": environment(),
+    }
     write_json(manifest_path(out), record)
     outcome = FitOutcome("completed", 0, 0, None, history)
 

@@ -45,8 +45,15 @@ def min_side(architecture: dict) -> int:
     return JOHNSON_MIN_SIDE
 
 
-def check_size(architecture: dict, height: int, width: int, what: str, *,
-               exact: bool = False, hint: str = "use a larger image") -> None:  # fmt: skip
+def check_size(
+    architecture: dict,
+    height: int,
+    width: int,
+    what: str,
+    *,
+    exact: bool = False,
+    hint: str = "use a larger image",
+) -> None:
     """ValueError if the network cannot take ``height x width``.
 
     `exact`: the sides must also be multiples of `multiple` (training crops; application pads).

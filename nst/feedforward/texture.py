@@ -85,10 +85,13 @@ class TextureNet(tf.Module):
         w, k_max = self.width, self.scales - 1
         self.blocks = [_Block(rng, NOISE_CHANNELS, w, name=f"noise{k}") for k in range(scales)]
         self.block_norms = [InstanceNorm(w, name=f"noise{k}/norm") for k in range(k_max)]
-        self.up_norms = [InstanceNorm((k_max - k) * w, name=f"join{k}/up_norm")
-                         for k in range(k_max)]  # fmt: skip
-        self.joins = [_Block(rng, (k_max + 1 - k) * w, (k_max + 1 - k) * w, name=f"join{k}")
-                      for k in range(k_max)]  # fmt: skip
+        self.up_norms = [
+            InstanceNorm((k_max - k) * w, name=f"join{k}/up_norm") for k in range(k_max)
+        ]
+        self.joins = [
+            _Block(rng, (k_max + 1 - k) * w, (k_max + 1 - k) * w, name=f"join{k}")
+            for k in range(k_max)
+        ]
         self.out = Conv(rng, scales * w, 3, 1, name="out")
 
     @property
@@ -116,8 +119,9 @@ class TextureNet(tf.Module):
         `height` and `width` must be multiples of `multiple`.
         """
         if height % self.multiple or width % self.multiple:
-            raise ValueError(f"noise of {height}x{width}: sides must be multiples of "
-                             f"{self.multiple}")  # fmt: skip
+            raise ValueError(
+                f"noise of {height}x{width}: sides must be multiples of {self.multiple}"
+            )
         return [
             rng.random_sample((batch, height >> k, width >> k, NOISE_CHANNELS)).astype(np.float32)
             for k in range(self.scales)

@@ -148,8 +148,12 @@ def train(model, loss, source: Source, settings: TrainSettings) -> Iterator[Trai
     """
     variables = list(model.trainable_variables)
     moments = [(tf.Variable(tf.zeros_like(v)), tf.Variable(tf.zeros_like(v))) for v in variables]
-    adam = {"learning_rate": settings.learning_rate, "beta1": settings.beta1,
-            "beta2": settings.beta2, "epsilon": settings.epsilon}  # fmt: skip
+    adam = {
+        "learning_rate": settings.learning_rate,
+        "beta1": settings.beta1,
+        "beta2": settings.beta2,
+        "epsilon": settings.epsilon,
+    }
 
     @tf.function(autograph=False)
     def step(inputs, contents, t):
