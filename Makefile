@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# Execute every lesson into build/lessons/ (executed notebooks, for reading).
+# Execute every solution notebook into build/lessons/ (executed notebooks, for reading).
 lessons: $(STAMP)
 	$(BIN)/python scripts/run_lessons.py --out build/lessons
 

@@ -1,4 +1,7 @@
-"""Regenerate ``lessons/NN_*.ipynb`` from their sources ``lessons/src/NN_*.py``.
+"""Regenerate the lesson notebooks from their sources ``lessons/src/NN_*.py``.
+
+Each source gives two notebooks: the student's ``lessons/NN_name.ipynb`` (fill-ins empty) and
+``lessons/solutions/NN_name.ipynb`` (complete); see ``scripts/notebook_tools.py``.
 
 Usage::
 
@@ -18,7 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from notebook_tools import SOURCES, build_notebook, notebook_text, target_for, write_atomically
+from notebook_tools import (
+    SOURCES,
+    VERSIONS,
+    build_notebook,
+    notebook_text,
+    target_for,
+    write_atomically,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,17 +44,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     stale = []
     for source in sources:
-        target = target_for(source)
-        text = notebook_text(build_notebook(source))
-        current = target.read_text(encoding="utf-8") if target.exists() else None
-        if current == text:
-            continue
-        stale.append(target)
-        if not args.check:
-            write_atomically(target, text)
-            print(f"wrote {target.relative_to(SOURCES.parents[1])}")
+        try:
+            texts = {v: notebook_text(build_notebook(source, v)) for v in VERSIONS}
+        except ValueError as error:
+            print(f"build_notebooks: {error}", file=sys.stderr)
+            return 2
+        for version, text in texts.items():
+            target = target_for(source, version)
+            current = target.read_text(encoding="utf-8") if target.exists() else None
+            if current == text:
+                continue
+            stale.append(target)
+            if not args.check:
+                write_atomically(target, text)
+                print(f"wrote {target.relative_to(SOURCES.parents[1])}")
     if args.check and stale:
-        names = ", ".join(str(t.name) for t in stale)
+        names = ", ".join(str(t.relative_to(SOURCES.parent)) for t in stale)
         print(f"build_notebooks: stale notebooks (rebuild them): {names}", file=sys.stderr)
         return 1
     return 0

@@ -14,13 +14,35 @@ format that jupytext, VS Code and Spyder understand::
     # %% tags=["gallery"]
     fig = ...                       <- cell tags: a figure worth putting in docs/figures/
 
-`build_notebook` turns it into an nbformat-4 notebook with no outputs, no execution counts and
-stable cell ids, so rebuilding an unchanged source gives byte-identical ``.ipynb`` files.
-`execute_notebook` runs one with nbclient in the current interpreter's kernel.
+Learner fill-ins (nbgrader's markers) and solution-only cells::
+
+    # %%
+    def gram_matrix(features):
+        '''What to compute, with shapes.'''
+        ### BEGIN SOLUTION
+        f = features.reshape(-1, features.shape[-1])
+        return f.T @ f
+        ### END SOLUTION
+
+    # %%
+    check("gram_matrix", answer("gram_matrix", gram_matrix, x), expected)   <- its grader
+
+    # %% [markdown] tags=["solution"]
+    # **Solution.** ...                 <- only in the solutions notebook
+
+`build_notebook(source, version)` turns a source into an nbformat-4 notebook with no outputs, no
+execution counts and stable cell ids, so rebuilding an unchanged source gives byte-identical
+``.ipynb`` files: the ``"student"`` version (``lessons/NN_name.ipynb``) has each solution block
+replaced by ``# YOUR CODE HERE`` and ``raise NotImplementedError`` and no solution-only cells;
+the ``"solution"`` version (``lessons/solutions/NN_name.ipynb``) has the blocks without their
+markers and every cell. `execute_notebook` runs one with nbclient in this interpreter's kernel;
+`execute_graded` runs a solution notebook and shows on the way that every grader refuses an
+empty answer; `run_until_error` runs a student notebook to its first error.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -32,6 +54,12 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "lessons"
 SOURCES = LESSONS / "src"
+
+SOLUTIONS = LESSONS / "solutions"
+VERSIONS = ("student", "solution")
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+FILL_IN = ("# YOUR CODE HERE", "raise NotImplementedError")
+SOLUTION_TAG = "solution"
 
 _MARKER = re.compile(r"^# %%(?P<markdown> \[markdown\])?(?: tags=(?P<tags>\[.*\]))?\s*$")
 _MAGIC = re.compile(r"^# (%{1,2}[A-Za-z].*)$")
@@ -77,17 +105,133 @@ def parse_percent(text: str, source: str = "<source>") -> list[dict]:
     return out
 
 
-def build_notebook(source: Path) -> nbformat.NotebookNode:
-    """The clean notebook (no outputs, no execution counts) for one lesson source file."""
+def is_fill_in(cell: dict) -> bool:
+    """True for a code cell holding a ``### BEGIN SOLUTION`` block (a learner's fill-in)."""
+    return cell["type"] == "code" and any(
+        line.strip() == BEGIN for line in cell["source"].splitlines()
+    )
+
+
+def fill_in_source(source: str, body: str | None) -> str:
+    """A fill-in cell's code with each solution block replaced.
+
+    ``body=None`` keeps the solution (markers dropped); otherwise each block becomes the lines of
+    `body` (``"\\n".join(FILL_IN)`` for the student, ``"return None"`` for an empty answer), at
+    the indentation of the ``### BEGIN SOLUTION`` line.
+    """
+    out, inside = [], False
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped == BEGIN:
+            inside = True
+            if body is not None:
+                indent = line[: len(line) - len(line.lstrip())]
+                out.extend(indent + part for part in body.splitlines())
+            continue
+        if stripped == END:
+            inside = False
+            continue
+        if not inside or body is None:
+            out.append(line)
+    return "\n".join(out)
+
+
+def check_fill_ins(cells: list[dict], source: str) -> None:
+    """The rules a fill-in follows, so that an empty answer reaches its grader.
+
+    Markers balanced and inside a function body; the cell defines things only (functions,
+    imports, constants: nothing is called when it runs); the next code cell is its grader and
+    calls ``check(``.
+    """
+    for index, cell in enumerate(cells):
+        if not is_fill_in(cell):
+            if cell["type"] == "code" and (BEGIN in cell["source"] or END in cell["source"]):
+                raise ValueError(f"{source}: cell {index}: a solution marker on a line of its own")
+            continue
+        depth = 0
+        for line in cell["source"].splitlines():
+            stripped = line.strip()
+            if stripped in (BEGIN, END):
+                depth += 1 if stripped == BEGIN else -1
+                if depth not in (0, 1) or not line.startswith(" "):
+                    raise ValueError(
+                        f"{source}: cell {index}: solution markers must pair up, each block "
+                        "inside a function body"
+                    )
+        if depth:
+            raise ValueError(f"{source}: cell {index}: '{BEGIN}' without '{END}'")
+        for version in (None, "\n".join(FILL_IN), "return None"):
+            try:
+                tree = ast.parse(fill_in_source(cell["source"], version))
+            except SyntaxError as error:
+                raise ValueError(
+                    f"{source}: cell {index}: not valid Python once the solution block is "
+                    f"replaced ({error.msg}, line {error.lineno})"
+                ) from None
+            for node in tree.body:
+                if not isinstance(
+                    node,
+                    (
+                        ast.FunctionDef,
+                        ast.ClassDef,
+                        ast.Import,
+                        ast.ImportFrom,
+                        ast.Assign,
+                        ast.Expr,
+                    ),
+                ) or (isinstance(node, (ast.Assign, ast.Expr)) and _calls(node)):
+                    raise ValueError(
+                        f"{source}: cell {index}: a fill-in cell only defines functions, "
+                        f"imports and constants (line {node.lineno} does more): move the rest "
+                        "to another cell"
+                    )
+        grader = next((c for c in cells[index + 1 :] if c["type"] == "code"), None)
+        if grader is None or "check(" not in grader["source"] or is_fill_in(grader):
+            raise ValueError(
+                f"{source}: cell {index}: the code cell after a fill-in must grade it "
+                "(call nst.grading.check)"
+            )
+
+
+def _calls(node: ast.AST) -> bool:
+    return any(isinstance(child, ast.Call) for child in ast.walk(node))
+
+
+def lesson_cells(source: Path) -> list[dict]:
+    """The cells of one lesson source, with its fill-ins checked (see `check_fill_ins`)."""
+    source = Path(source)
+    cells = parse_percent(source.read_text(encoding="utf-8"), str(source))
+    check_fill_ins(cells, str(source))
+    return cells
+
+
+def render_cells(cells: list[dict], version: str) -> list[dict]:
+    """The cells of one version, each with its index in the source (for stable ids)."""
+    if version not in VERSIONS:
+        raise ValueError(f"version must be one of {VERSIONS}, got {version!r}")
+    out = []
+    for index, cell in enumerate(cells):
+        tags = [t for t in cell["tags"] if t != SOLUTION_TAG]
+        if SOLUTION_TAG in cell["tags"] and version == "student":
+            continue
+        text = cell["source"]
+        if is_fill_in(cell):
+            text = fill_in_source(text, "\n".join(FILL_IN) if version == "student" else None)
+        out.append({**cell, "source": text, "tags": tags, "index": index})
+    return out
+
+
+def build_notebook(source: Path, version: str = "solution") -> nbformat.NotebookNode:
+    """The clean notebook (no outputs, no execution counts) of one version of a lesson."""
     source = Path(source)
     cells = []
-    for index, cell in enumerate(parse_percent(source.read_text(encoding="utf-8"), str(source))):
+    for cell in render_cells(lesson_cells(source), version):
         metadata = {"tags": cell["tags"]} if cell["tags"] else {}
         if cell["type"] == "markdown":
             node = nbformat.v4.new_markdown_cell(cell["source"], metadata=metadata)
         else:
             node = nbformat.v4.new_code_cell(cell["source"], metadata=metadata)
-        node["id"] = f"{source.stem[:2]}-{index:03d}"
+        node["id"] = f"{source.stem[:2]}-{cell['index']:03d}"
         cells.append(node)
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata = {
@@ -102,9 +246,10 @@ def notebook_text(notebook: nbformat.NotebookNode) -> str:
     return nbformat.writes(notebook) + "\n"
 
 
-def target_for(source: Path) -> Path:
-    """``lessons/src/01_x.py`` -> ``lessons/01_x.ipynb``."""
-    return LESSONS / (Path(source).stem + ".ipynb")
+def target_for(source: Path, version: str = "student") -> Path:
+    """``lessons/src/01_x.py`` -> ``lessons/01_x.ipynb`` or ``lessons/solutions/01_x.ipynb``."""
+    folder = LESSONS if version == "student" else SOLUTIONS
+    return folder / (Path(source).stem + ".ipynb")
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -156,3 +301,86 @@ def execute_notebook(
     )
     client.execute(env=kernel_env(keep_figures=keep_figures))
     return notebook
+
+
+def _client(notebook: nbformat.NotebookNode, folder: Path, timeout: int):
+    from nbclient import NotebookClient
+
+    return NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(folder)}},
+    )
+
+
+def execute_graded(source: Path, *, timeout: int = 300) -> list[str]:
+    """Run a lesson's solution notebook to the end, trying an empty answer at every fill-in.
+
+    Before each fill-in cell runs, its empty version (each solution block replaced by
+    ``return None``) runs, then its grader, which must fail with `nst.grading.GradingError`;
+    then the real cell and the grader run as usual. The kernel's folder is
+    ``lessons/solutions/`` (where the notebook lives).
+
+    Returns
+    -------
+    problems : list of str
+        One line per grader that let the empty answer through (or failed it by accident,
+        with another error than ``GradingError``); empty when every grader did its job.
+
+    Raises
+    ------
+    nbclient.exceptions.CellExecutionError
+        When a cell of the solution fails (the cell's source and traceback in the message).
+    """
+    from nbclient.exceptions import CellExecutionError
+
+    source = Path(source)
+    notebook = build_notebook(source, "solution")
+    cells = render_cells(lesson_cells(source), "solution")
+    problems = []
+    client = _client(notebook, SOLUTIONS, timeout)
+    with client.setup_kernel(env=kernel_env()):
+        for position, (cell, node) in enumerate(zip(cells, notebook.cells, strict=True)):
+            if node.cell_type != "code":
+                continue
+            if is_fill_in(cell):
+                original = lesson_cells(source)[cell["index"]]["source"]
+                empty = nbformat.v4.new_code_cell(fill_in_source(original, "return None"))
+                grader = next(c for c in notebook.cells[position + 1 :] if c.cell_type == "code")
+                client.execute_cell(empty, position)
+                probe = nbformat.v4.new_code_cell(grader.source)
+                where = f"{source.stem} cell {cell['index']}"
+                try:
+                    client.execute_cell(probe, position + 1)
+                    problems.append(f"{where}: its grader let an empty answer (None) through")
+                except CellExecutionError as error:
+                    if error.ename != "GradingError":
+                        problems.append(
+                            f"{where}: its grader failed an empty answer with {error.ename}, "
+                            "not with a GradingError hint"
+                        )
+            client.execute_cell(node, position)
+    return problems
+
+
+def run_until_error(path: Path, *, timeout: int = 300) -> tuple[int, str, str] | None:
+    """Run a notebook until its first failing cell: ``(cell position, ename, evalue)``, or None.
+
+    For an untouched student notebook the answer should be the grader after the first
+    fill-in, failing with ``NotImplementedError``.
+    """
+    from nbclient.exceptions import CellExecutionError
+
+    path = Path(path)
+    notebook = nbformat.read(path, as_version=4)
+    client = _client(notebook, path.parent, timeout)
+    with client.setup_kernel(env=kernel_env()):
+        for position, node in enumerate(notebook.cells):
+            if node.cell_type != "code":
+                continue
+            try:
+                client.execute_cell(node, position)
+            except CellExecutionError as error:
+                return position, error.ename, error.evalue
+    return None

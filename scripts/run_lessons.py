@@ -1,4 +1,4 @@
-"""Execute the lesson notebooks into executed copies (for reading), and save gallery figures.
+"""Execute the solution notebooks into executed copies (for reading), and save gallery figures.
 
 Usage::
 
@@ -6,7 +6,8 @@ Usage::
     .venv/bin/python scripts/run_lessons.py 01 02 --out build/lessons
     .venv/bin/python scripts/run_lessons.py --figures docs/figures   # also save gallery PNGs
 
-Each notebook runs in a fresh kernel from this interpreter, with cwd ``lessons/`` and
+Each solution notebook (``lessons/solutions/``: the lessons with every fill-in done) runs in a
+fresh kernel from this interpreter, with cwd ``lessons/solutions/`` and
 matplotlib's headless ``inline`` backend, so the figures are kept in the executed copy,
 ``OUT/NN_name.ipynb`` (open it in Jupyter, or on GitHub). With ``--figures DIR``, every PNG
 shown by a cell tagged ``gallery`` is written to ``DIR/NN_name-K.png`` (as a 256-colour
@@ -28,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import nbformat
-from notebook_tools import LESSONS, ROOT, execute_notebook, write_atomically
+from notebook_tools import ROOT, SOLUTIONS, execute_notebook, write_atomically
 
 
 def gallery_images(notebook: nbformat.NotebookNode) -> list[bytes]:
@@ -67,11 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figures", type=Path, default=None, help="save gallery PNGs here")
     parser.add_argument("--timeout", type=int, default=300, help="seconds per cell (300)")
     args = parser.parse_args(argv)
-    notebooks = sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
+    notebooks = sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))
     if args.prefixes:
         notebooks = [n for n in notebooks if any(n.name.startswith(p) for p in args.prefixes)]
     if not notebooks:
-        print(f"run_lessons: no lesson notebooks match in {LESSONS}", file=sys.stderr)
+        print(f"run_lessons: no solution notebooks match in {SOLUTIONS}", file=sys.stderr)
         return 2
     failed = []
     for path in notebooks:

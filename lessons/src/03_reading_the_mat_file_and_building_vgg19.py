@@ -42,7 +42,8 @@ from vgg_mat.network import transpose_kernels_hw
 
 np.set_printoptions(precision=4, suppress=True)
 workdir = Path(tempfile.mkdtemp(prefix="lesson03-"))
-FRAGMENT = Path("../tests/fixtures/real-vgg19-first-two-layers.mat")  # real conv1_1 + relu1_1
+REPO = Path(vgg_mat.__file__).resolve().parents[1]  # the repository, from any folder
+FRAGMENT = REPO / "tests" / "fixtures" / "real-vgg19-first-two-layers.mat"  # real conv1_1 + relu1_1
 MEAN_RGB = np.array([123.68, 116.779, 103.939])  # VGG-19's mean pixel, RGB, 0-255 scale
 assert FRAGMENT.is_file(), f"{FRAGMENT.resolve()} is missing (run from lessons/)"
 

@@ -26,6 +26,7 @@ import nst
 import vgg_mat
 from nst import losses, plots, statistics
 from nst.gradcheck import relative_error
+from nst.grading import answer, check, require
 
 np.set_printoptions(precision=4, suppress=True)
 rng = np.random.default_rng(0)
@@ -57,7 +58,7 @@ print(inspect.getsource(losses.gram_matrix))
 #   = \begin{pmatrix}46 & 42\\ 42 & 87\end{pmatrix}.$$
 #
 # Three ways to compute it (loops, a matrix product, and the TF tutorial's
-# `einsum("bijc,bijd->bcd")`), and the library:
+# `einsum("bijc,bijd->bcd")`), and the library. The first two are yours to write.
 
 # %%
 P1 = np.array([[1, 2], [4, 5]])
@@ -66,9 +67,19 @@ features = np.stack([P1, P2], axis=-1).astype(np.float64)  # (H, W, C) = (2, 2, 
 F = features.reshape(-1, 2)  # (M, N) = (4, 2)
 print("F =\n", F)
 
+# %% [markdown]
+# **Your turn (1/2).** Write the Gram matrix with three explicit loops: over channels $i$, $j$
+# and positions $k$. No numpy products: the point is to see every multiplication.
 
-def gram_naive(f):
-    """G_ij = sum_k F_ki F_kj with explicit loops over positions k and channels i, j."""
+
+# %%
+def gram_loops(f):
+    """The raw Gram matrix G = F^T F of an (M, N) feature matrix, with explicit loops.
+
+    Parameters: f, a float array of shape (M, N): M positions, N channels.
+    Returns: an (N, N) float array with G[i, j] = sum over k of f[k, i] * f[k, j].
+    """
+    ### BEGIN SOLUTION
     m, n = f.shape
     g = np.zeros((n, n))
     for i in range(n):
@@ -76,10 +87,50 @@ def gram_naive(f):
             for k in range(m):
                 g[i, j] += f[k, i] * f[k, j]
     return g
+    ### END SOLUTION
 
 
-G_loop = gram_naive(F)
-G_matmul = F.T @ F
+# %%
+G_loop = answer("gram_loops", gram_loops, F)
+check("gram_loops on the worked example", G_loop, [[46, 42], [42, 87]], rtol=0)
+random_f = rng.random((5, 3))  # M = 5 positions, N = 3 channels: a non-square F
+check(
+    "gram_loops on random (5, 3) features",
+    answer("gram_loops", gram_loops, random_f),
+    nst.gram_matrix(random_f.reshape(5, 1, 3)).numpy(),  # the library takes (H, W, C)
+)
+
+# %% [markdown]
+# **Your turn (2/2).** Now the same with one matrix product, and the two normalisations the
+# tutorials use: divide by $M$ (`"hw"`, the TF tutorial) or by $NM$ (`"hwc"`, PyTorch, CS231n,
+# Johnson). The input is now the layer's activation as a tensor of shape $(H, W, C)$.
+
+
+# %%
+def gram_matmul(features, normalization="none"):
+    """The Gram matrix of (H, W, C) features with one matrix product.
+
+    Reshape to F of shape (M, N) = (H*W, C), then G = F^T F, divided by
+    1 ("none"), M ("hw") or N*M ("hwc"). Returns an (N, N) float array.
+    """
+    ### BEGIN SOLUTION
+    h, w, c = features.shape
+    f = np.reshape(features, (h * w, c))
+    divisor = {"none": 1, "hw": h * w, "hwc": h * w * c}[normalization]
+    return f.T @ f / divisor
+    ### END SOLUTION
+
+
+# %%
+photo_like = rng.random((6, 5, 3))  # (H, W, C): M = 30 positions, N = 3 channels
+for norm in ("none", "hw", "hwc"):
+    check(
+        f"gram_matmul(..., {norm!r}) on a (6, 5, 3) array",
+        answer("gram_matmul", gram_matmul, photo_like, norm),
+        nst.gram_matrix(photo_like, normalization=norm).numpy(),
+        factors={"M": 30, "N": 3, "N*M": 90},
+    )
+G_matmul = gram_matmul(features)
 G_einsum = tf.einsum("bijc,bijd->bcd", features[None], features[None])[0].numpy()
 G_lib = nst.gram_matrix(features).numpy()
 print("G =\n", G_loop)
@@ -353,10 +404,103 @@ plt.show()
 #
 # ## Exercises
 #
-# 1. Compute the Gram matrix of the generated features $[[1,0],[0,1]]$, $[[0,1],[1,0]]$ by hand
-#    and check it with `nst.gram_matrix`. (You will need it in L6.)
-# 2. Shuffle the *pixels* of the photo (not the features), run relu2_1, and compare the Gram
-#    matrices. Are they equal? Why does relu1_1 come closer than relu2_1?
-# 3. Find a $2\times2\times2$ feature map with the same $G/M$ as the seed example but a different
-#    covariance. (Hint: what must stay the same, and what can change?)
-# 4. Repeat section 6 with a constant image of another colour. Which singular vector changes?
+# Each exercise has a checked answer cell or a hint; the worked solutions are in
+# `solutions/05_the_gram_matrix.ipynb`.
+
+# %% [markdown]
+# **Exercise 1.** Compute by hand the Gram matrix of the generated features with channels
+# $[[1,0],[0,1]]$ and $[[0,1],[1,0]]$ (you will need it in L6), and return it.
+
+
+# %%
+def exercise_1():
+    """The raw (2, 2) Gram matrix of the map with channels [[1,0],[0,1]] and [[0,1],[1,0]]."""
+    ### BEGIN SOLUTION
+    # F has rows (1, 0), (0, 1), (0, 1), (1, 0): each channel has two ones, never together.
+    return np.array([[2.0, 0.0], [0.0, 2.0]])
+    ### END SOLUTION
+
+
+# %%
+generated = np.stack([[[1, 0], [0, 1]], [[0, 1], [1, 0]]], axis=-1).astype(np.float64)
+check("exercise 1", answer("exercise_1", exercise_1), nst.gram_matrix(generated).numpy())
+
+# %% [markdown]
+# **Exercise 2.** Shuffle the *pixels* of the photo (not the features), run relu2_1, and compare
+# the Gram matrices. Are they equal? Why does relu1_1 come closer than relu2_1?
+#
+# *Hint:* a $3\times3$ filter sees a pixel *and its neighbours*. After shuffling, which
+# neighbourhoods still exist? How large is relu1_1's receptive field, and relu2_1's (L2)?
+
+# %% [markdown] tags=["solution"]
+# **Solution.** They are not equal: a shuffled image has new $3\times3$ neighbourhoods (random
+# pixels side by side), so the features are new vectors, not a permutation of the old ones.
+# relu1_1 sees $3\times3$ pixels, relu2_1 sees $10\times10$ (L2): the deeper layer mixes more
+# shuffled neighbours, so its statistics move further. With the real weights the shuffled
+# photo's first-layer Gram stays closer still (colour statistics survive any shuffle, and
+# conv1_1 is mostly colour and edge detectors).
+
+# %% tags=["solution"]
+pixel_perm = rng.permutation(64 * 64)
+photo_shuffled = photo.reshape(-1, 3)[pixel_perm].reshape(64, 64, 3)
+acts_shuffled = net(vgg_mat.preprocess(photo_shuffled, weights), ["relu1_1", "relu2_1"])
+for name in ("relu1_1", "relu2_1"):
+    a = nst.gram_matrix(acts[name], normalization="hw").numpy()
+    b = nst.gram_matrix(tf.cast(acts_shuffled[name][0], tf.float64), normalization="hw").numpy()
+    print(f"{name}: relative Frobenius distance {np.linalg.norm(a - b) / np.linalg.norm(a):.3f}")
+
+# %% [markdown]
+# **Exercise 3.** Find a $2\times2\times2$ feature map with the same $G/M$ as the worked
+# example but a different covariance, and return it.
+#
+# *Hint:* $G/M$ is a sum over positions of $f_k f_k^\top$; the covariance also needs the mean
+# $\mu$. What happens to both if you flip the sign of one row $f_k$?
+
+
+# %%
+def exercise_3():
+    """A (2, 2, 2) array with G/M == [[11.5, 10.5], [10.5, 21.75]] but another covariance."""
+    ### BEGIN SOLUTION
+    # Flip the sign of one position's feature vector: f f^T is unchanged, the mean is not.
+    other = features.copy()
+    other[0, 0] = -other[0, 0]
+    return other
+    ### END SOLUTION
+
+
+# %%
+mine = answer("exercise_3", exercise_3)
+require(
+    "exercise 3: a (2, 2, 2) array",
+    mine is not None and np.shape(mine) == (2, 2, 2),
+    f"return a feature map of shape (2, 2, 2), not {type(mine).__name__} {np.shape(mine)}",
+)
+check("exercise 3: G/M", nst.gram_matrix(mine, normalization="hw").numpy(), G_hw)
+require(
+    "exercise 3: a different covariance",
+    not np.allclose(statistics.covariance(np.asarray(mine, np.float64)).numpy(), cov_lib),
+    "this map has the same covariance too: change the mean without changing G/M",
+)
+
+# %% [markdown]
+# **Exercise 4.** Repeat section 6 with a constant image of another colour. Which singular
+# vector changes?
+#
+# *Hint:* with VALID padding $G = M\,vv^\top$. What is $v$ made of, and what does the colour
+# change in it?
+
+# %% [markdown] tags=["solution"]
+# **Solution.** The rank stays 1 (VALID), but $v = \mathrm{relu}(W * c + b)$ depends on the
+# colour $c$: the one singular vector (the direction of $v$) turns, and its singular value
+# $M\lVert v\rVert^2$ changes. The border directions of SAME change too, since they are the
+# same kind of vectors computed on partial windows.
+
+# %% tags=["solution"]
+for grey in (128.0, 30.0):
+    image = vgg_mat.preprocess(np.full((64, 64, 3), grey, np.float32), weights)
+    g = nst.gram_matrix(relu_conv(tf.cast(image, tf.float64), "VALID")).numpy()[0]
+    u, s_values, _ = np.linalg.svd(g)
+    print(
+        f"grey {grey:5.1f}: rank {int(np.sum(s_values > 1e-10 * s_values[0]))}, "
+        f"first singular vector {np.round(u[:4, 0], 3)} ..."
+    )

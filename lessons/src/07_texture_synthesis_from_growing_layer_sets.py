@@ -39,7 +39,8 @@ from vgg_mat import VGG, geometry
 
 np.set_printoptions(precision=4, suppress=True)
 tf.get_logger().setLevel("ERROR")
-FRAGMENT = Path("../tests/fixtures/real-vgg19-first-two-layers.mat")  # real conv1_1 + relu1_1
+REPO = Path(vgg_mat.__file__).resolve().parents[1]  # the repository, from any folder
+FRAGMENT = REPO / "tests" / "fixtures" / "real-vgg19-first-two-layers.mat"  # real conv1_1 + relu1_1
 MEAN_RGB = np.array([123.68, 116.779, 103.939])
 
 # %% [markdown]
