@@ -104,6 +104,8 @@ class TransformNet(tf.Module):
         y = self._compiled(x)
         return y.numpy()[0, :height, :width]
 
-    @tf.function(autograph=False, reduce_retracing=True)
+    # one graph for every size: a graph traced for one shape may round differently from one
+    # traced for any shape, and a reloaded model must give the very same numbers
+    @tf.function(autograph=False, input_signature=[tf.TensorSpec((1, None, None, 3), tf.float32)])
     def _compiled(self, x: tf.Tensor) -> tf.Tensor:
         return self(x)

@@ -93,6 +93,9 @@ class TextureNet(tf.Module):
             for k in range(k_max)
         ]
         self.out = Conv(rng, scales * w, 3, 1, name="out")
+        # one graph for every size (see `TransformNet._compiled`)
+        spec = [tf.TensorSpec((1, None, None, NOISE_CHANNELS), tf.float32)] * self.scales
+        self._compiled = tf.function(self.__call__, autograph=False, input_signature=[spec])
 
     @property
     def architecture(self) -> dict:
@@ -148,7 +151,3 @@ class TextureNet(tf.Module):
         padded = (-(-height // m) * m, -(-width // m) * m)
         noise = [tf.constant(z) for z in self.noise(np.random.RandomState(seed), 1, *padded)]
         return self._compiled(noise).numpy()[0, :height, :width]
-
-    @tf.function(autograph=False, reduce_retracing=True)
-    def _compiled(self, noise) -> tf.Tensor:
-        return self(noise)
