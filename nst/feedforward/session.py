@@ -9,7 +9,8 @@
   weights' label, the loss history in columns, the checkpoints, how the run ended), rewritten
   at every checkpoint;
 - on Ctrl-C or SIGTERM stops at once and keeps the last checkpoint (a whole file, never one
-  half-written); the manifest says which signal stopped the run and at which step.
+  half-written: a signal that comes while a checkpoint is written waits for it to finish); the
+  manifest says which signal stopped the run and at which step.
 
 Exit status (`FitOutcome.exit_status`): 0 done, 1 the loss became non-finite (the last
 checkpoint is kept), 130 Ctrl-C, 143 SIGTERM. Lesson 12; `nst train` calls this.
@@ -17,7 +18,10 @@ checkpoint is kept), 130 Ctrl-C, 143 SIGTERM. Lesson 12; `nst train` calls this.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -94,6 +98,27 @@ def model_info(
     }
 
 
+@contextlib.contextmanager
+def _signals_deferred(*, resend: bool):
+    """Within: Ctrl-C and SIGTERM wait (a checkpoint and its manifest are written together).
+
+    On leaving, a signal that came is sent again (`resend`) or dropped (the final writes).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    numbers = (signal.SIGINT, signal.SIGTERM)
+    previous = {n: signal.signal(n, lambda number, frame: caught.append(number)) for n in numbers}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if caught and resend:
+            signal.raise_signal(caught[0])
+
+
 def _plain(value: Any) -> Any:
     """A config value as JSON-ready Python: dicts, lists, numbers, strings."""
     if isinstance(value, dict):
@@ -150,11 +175,12 @@ def fit(
     outcome = FitOutcome("completed", 0, 0, None, history)
 
     def checkpoint(step: int) -> None:
-        save_model(out, model, info={**info, "step": step})
-        outcome.checkpoint = step
-        record["checkpoints"].append(step)
-        record.update(history=history.columns(), step=step)
-        write_json(manifest_path(out), record)
+        with _signals_deferred(resend=True):  # the model and its manifest agree
+            save_model(out, model, info={**info, "step": step})
+            outcome.checkpoint = step
+            record["checkpoints"].append(step)
+            record.update(history=history.columns(), step=step)
+            write_json(manifest_path(out), record)
 
     bar = ProgressBar(settings.steps, "train", quiet=quiet)
     every = settings.checkpoint_every
@@ -186,5 +212,6 @@ def fit(
         finished=utc_now(),
         wall_time_s=round(time.perf_counter() - began, 3),
     )
-    write_json(manifest_path(out), record)
+    with _signals_deferred(resend=False):
+        write_json(manifest_path(out), record)
     return outcome

@@ -231,3 +231,36 @@ def test_photo_checks_come_before_tensorflow(files):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 2, result.stderr[-2000:]
     assert "smaller than the training size" in result.stderr
+
+
+def test_sigterm_keeps_the_last_checkpoint(files, synthetic_2016_path, tmp_path):
+    """A real `nst train` process, stopped by SIGTERM once its second checkpoint is written."""
+    import signal
+    import time
+
+    out = tmp_path / "model.npz"
+    command = [sys.executable, "-m", "nst", "train", str(files / "style.png"), "--images",
+               str(files / "photos"), "-o", str(out), "--steps", "100000", "--size", "32",
+               "--batch", "1", "--width", "2", "--blocks", "0", "--checkpoint-every", "2",
+               "--weights", str(synthetic_2016_path), "--quiet"]  # fmt: skip
+    process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True)
+    manifest = out.with_suffix(".json")
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            if manifest.exists() and len(json.loads(manifest.read_text())["checkpoints"]) >= 2:
+                break
+            time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 143, err[-2000:]
+    record = json.loads(manifest.read_text())
+    assert record["status"] == "interrupted" and record["message"] == "SIGTERM"
+    from nst.feedforward.modelfile import read_model_file
+
+    meta, _ = read_model_file(out)  # a whole file: the last checkpoint
+    assert meta["info"]["step"] == record["kept_checkpoint"] == record["checkpoints"][-1]
+    assert "stopped by SIGTERM" in err and f"the model of step {meta['info']['step']}" in err
