@@ -581,6 +581,10 @@ def render(results: dict) -> str:
         ]
     if results.get("c2f"):
         lines += _c2f_section(results["c2f"])
+    if results.get("feedforward"):
+        from benchmarks.feedforward import section
+
+        lines += section(results["feedforward"], results["weights"])
     lines += ["", END]
     return "\n".join(lines)
 

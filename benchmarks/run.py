@@ -11,7 +11,10 @@ One run measures, on the same synthetic VGG-19 weights, images and loss for ever
 4. time to quality (`benchmarks.quality`) against the TF tutorial's 1000-step recipe;
 5. (full mode) a 2048 px output in a fresh process;
 6. coarse-to-fine against a single-scale run of equal final loss, in fresh processes
-   (`benchmarks.c2f`, issue 6): 1024 px on a width/4 network (quick: 128 px, width/8).
+   (`benchmarks.c2f`, issue 6): 1024 px on a width/4 network (quick: 128 px, width/8);
+7. feed-forward networks (`benchmarks.feedforward`, issue 15): a training step of Johnson's
+   network at 256 px, batch 4 (with --sizes: the smallest size), ``nst apply`` against
+   ``nst stylize`` per image at each size, and (with the memory stage) the peak RSS of training.
 
 It writes the results as JSON (``<cache>/latest[-quick].json``) and the generated section of
 ``BENCHMARKS.md`` (quick mode: ``<cache>/BENCHMARKS-quick.md``), atomically, after every stage;
@@ -36,7 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
-STAGES = ("timing", "lbfgs", "memory", "first-step", "quality", "huge", "c2f")
+STAGES = ("timing", "lbfgs", "memory", "first-step", "quality", "huge", "c2f", "feedforward")
 
 
 def _log(message: str) -> None:
@@ -341,6 +344,16 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         save("c2f")
 
+    if "feedforward" not in args.skip:
+        from benchmarks import feedforward
+
+        ff_sizes = args.sizes or [256, 512]
+        results["feedforward"] = feedforward.measure(
+            weights_file, sizes=ff_sizes, train_size=min(ff_sizes), batch=4,
+            steps=2 if quick else 3, memory="memory" not in args.skip, log=_log,
+        )  # fmt: skip
+        save("feedforward")
+
     save("end")
     print(report.render(results))
     _log(f"wrote {args.output} and {json_path} in {results['wall_s'] / 60:.1f} min")
@@ -350,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
 #: Result keys that belong to a stage (kept from the previous JSON with --keep-previous).
 STAGE_KEYS = (
     "timing", "lbfgs", "matmul_size", "memory", "memory_size", "quality", "first_step", "huge",
-    "c2f",
+    "c2f", "feedforward",
 )  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""The `nst` command line: stylize, texture, reconstruct, demo, presets, layers.
+"""The `nst` command line: stylize, texture, reconstruct, demo, presets, layers, train, apply.
 
 Thin on purpose: parse -> check the inputs -> `StylizeConfig` -> `nst.stylize_with_options` ->
 progress bar, snapshots, output image, run manifest. No math lives here. One module a part:
@@ -11,6 +11,7 @@ progress bar, snapshots, output image, run manifest. No math lives here. One mod
 - `errors`     `UsageError`, `DemoError`, and how an error is told on stderr.
 - `run`        ``stylize``, ``texture``, ``reconstruct``: one run each, the same way.
 - `demo`, `presets`, `layers`: the other commands.
+- `train`, `apply` a feed-forward network (`nst.feedforward`): train it, then run it.
 
 Bad input (missing or unreadable image, an output that would overwrite an input, an unwritable
 folder, a nonsensical number, an unknown preset or layer, a size beyond the memory) prints one
@@ -29,12 +30,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from nst.cli.apply import add_apply
 from nst.cli.demo import add_demo
 from nst.cli.errors import BAD_INPUT, error_message
 from nst.cli.layers import add_layers
 from nst.cli.parser import PROG, HelpFormatter, Parser
 from nst.cli.presets import add_presets
 from nst.cli.run import add_reconstruct, add_stylize, add_texture
+from nst.cli.train import add_train
 from vgg_mat.command import run_command
 
 __all__ = ["build_parser", "main"]
@@ -49,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=HelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (add_stylize, add_demo, add_texture, add_reconstruct, add_presets, add_layers):
+    for add in (add_stylize, add_demo, add_texture, add_reconstruct, add_presets, add_layers,
+                add_train, add_apply):  # fmt: skip
         add(commands)
     return parser
 
