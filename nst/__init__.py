@@ -73,6 +73,9 @@ _EXPORTS = {
     "mean_std_loss": "statistics",
     "style_gradient_closed_form": "statistics",
     "radial_power_spectrum": "statistics",
+    "evaluate": "metrics",
+    "Evaluator": "metrics",
+    "SharedRuns": "shared",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 
 from nst.cli.demo import add_demo
 from nst.cli.errors import BAD_INPUT, error_message
+from nst.cli.evaluate import add_evaluate
 from nst.cli.layers import add_layers
 from nst.cli.parser import PROG, HelpFormatter, Parser
 from nst.cli.presets import add_presets
@@ -50,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_stylize, add_demo, add_texture, add_reconstruct, add_presets, add_layers):
+        add(commands)
+    for add in (add_evaluate,):  # the experiments (issue 14)
         add(commands)
     return parser
 
