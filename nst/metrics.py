@@ -168,7 +168,7 @@ class Evaluator:
         def features(x):  # (1, H, W, 3) 0-255 -> {layer: (1, H_l, W_l, C_l)}
             return self.net(preprocess(x, self.net.weights), self.layers)
 
-        self._features = tf.function(features, autograph=False)
+        self._features = tf.function(features, autograph=False, reduce_retracing=True)
 
     def _check(self, shape: tuple[int, int], what: str, *, image: bool = True) -> None:
         """ValueError unless every reference layer has >= 2 x 2 positions (a style: 1 x 1)."""

@@ -28,9 +28,10 @@ A cell's images equal a separate run's up to float32 rounding of the sums (teste
 from __future__ import annotations
 
 import os
+import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -40,13 +41,13 @@ from nst.config import StylizeConfig, resolve_config
 from nst.inputs import deepest_layer
 from nst.layer_weights import style_layer_weights
 from nst.objective import TERMS, Objective
-from nst.optimize import Step, stylize
+from nst.optimize import Step, StylizeError, stylize
 from vgg_mat.architecture import VGG19_LAYER_NAMES
 from vgg_mat.matfile import load
 from vgg_mat.network import build_network
 from vgg_mat.preprocessing import preprocess
 
-__all__ = ["SharedObjective", "SharedRuns", "structure_key"]
+__all__ = ["Job", "RunResult", "SharedObjective", "SharedRuns", "run_item", "structure_key"]
 
 #: Fields of a config that change the graph or the targets (the rest is a scale or the loop's).
 STRUCTURE_FIELDS = (
@@ -262,3 +263,117 @@ class SharedRuns:
 
             return stylize_with_options(content, style, weights=net, config=config)
         return stylize(content, style, weights=net, config=config, objective=self.objective)
+
+
+@dataclass
+class RunResult:
+    """How one run of a sweep or batch ended (no Step objects: it travels back from workers).
+
+    Attributes
+    ----------
+    index : int
+        The run's number in its job (a sweep's cell, a batch's photo).
+    status : {"completed", "failed"}
+    image : (H, W, 3) float32 array or None
+        The last image (completed), or the last good one (a non-finite loss); None if none.
+    iteration : int
+        The image's iteration (-1 without an image).
+    losses : dict
+        Its loss entries.
+    records : list of (int, dict, float)
+        (iteration, losses, elapsed seconds) of every step.
+    message : str or None
+        L-BFGS's termination message, or what went wrong.
+    metrics : dict or None
+        `nst.metrics.Evaluator` of the image, when the job evaluates.
+    seconds : float
+        Wall time of the run (its own start-up included).
+    """
+
+    index: int
+    status: str
+    image: np.ndarray | None
+    iteration: int
+    losses: dict
+    records: list
+    message: str | None = None
+    metrics: dict | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class Job:
+    """What every run of a sweep or a batch shares; sent once to each Dask worker.
+
+    Attributes
+    ----------
+    weights : path or vgg_mat.VGGWeights
+    configs : list of StylizeConfig
+        Resolved; a run names its config by index.
+    styles : list of (H, W, 3) float32 arrays
+    content : (H, W, 3) float32 array or None
+        A sweep's one content image (a batch gives each run its photo).
+    evaluate : bool
+        Measure each image with `nst.metrics.Evaluator` (needs `content`).
+    """
+
+    weights: Any
+    configs: list
+    styles: list
+    content: np.ndarray | None = None
+    evaluate: bool = False
+
+    def start(self) -> tuple[SharedRuns, Any]:
+        """The job's `SharedRuns` and evaluator (None unless `evaluate`): build once, reuse."""
+        from nst.metrics import Evaluator
+
+        runs = SharedRuns(self.weights, self.configs)
+        evaluator = None
+        if self.evaluate:
+            blend = self.configs[0].style_blend
+            evaluator = Evaluator(runs.net("max"), self.content, self.styles, blend=blend)
+        return runs, evaluator
+
+
+def run_item(
+    runs: SharedRuns,
+    job: Job,
+    index: int,
+    *,
+    content: Any = None,
+    init: Any = None,
+    evaluator: Any = None,
+    on_step: Callable[[Step], None] | None = None,
+) -> RunResult:
+    """Run `job.configs[index]` on `content` (default `job.content`) to the end.
+
+    `init` (an image) replaces the config's starting image (a batch's ``--init previous``).
+    A non-finite loss ends the run as ``"failed"`` with the last good image; Ctrl-C propagates.
+    """
+    start = time.perf_counter()
+    config = job.configs[index]
+    if init is not None:
+        config = replace(config, init=init)
+    content = job.content if content is None else content
+    steps = runs.stylize(content, job.styles, config)
+    records, last, status, message = [], None, "completed", None
+    try:
+        while True:
+            try:
+                step = next(steps)
+            except StopIteration as stop:
+                message = stop.value
+                break
+            records.append((step.iteration, dict(step.losses), float(step.elapsed)))
+            last = step
+            if on_step is not None:
+                on_step(step)
+    except StylizeError as error:
+        status, message, last = "failed", str(error), error.last_step
+    finally:
+        steps.close()
+    image = None if last is None else last.image
+    metrics = evaluator(image) if evaluator is not None and image is not None else None
+    return RunResult(index, status, image, -1 if last is None else last.iteration,
+                     {} if last is None else dict(last.losses), records, message, metrics,
+                     time.perf_counter() - start)  # fmt: skip

@@ -36,6 +36,7 @@ from nst.cli.layers import add_layers
 from nst.cli.parser import PROG, HelpFormatter, Parser
 from nst.cli.presets import add_presets
 from nst.cli.run import add_reconstruct, add_stylize, add_texture
+from nst.cli.sweep import add_sweep
 from vgg_mat.command import run_command
 
 __all__ = ["build_parser", "main"]
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_stylize, add_demo, add_texture, add_reconstruct, add_presets, add_layers):
         add(commands)
-    for add in (add_evaluate,):  # the experiments (issue 14)
+    for add in (add_evaluate, add_sweep):  # the experiments (issue 14)
         add(commands)
     return parser
 
