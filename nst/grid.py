@@ -10,7 +10,7 @@ Examples
 >>> cells = plan_grid({"style_weight": (1e2, 1e4), "tv_weight": (0.0, 1e-3)})
 >>> [cell.label for cell in cells]
 ['style_weight=100 tv_weight=0', 'style_weight=100 tv_weight=0.001', \
-'style_weight=1e+04 tv_weight=0', 'style_weight=1e+04 tv_weight=0.001']
+'style_weight=10000 tv_weight=0', 'style_weight=10000 tv_weight=0.001']
 >>> cells[3].name, cells[3].position
 ('cell-003', (1, 1))
 >>> comma_list(float)("1e3,,x")
@@ -65,7 +65,7 @@ def value_text(value: Any) -> str:
     """A value as the sheet and the labels show it.
 
     >>> value_text(1e4), value_text(0.001), value_text(("relu1_1", "relu2_1"))
-    ('1e+04', '0.001', 'relu1_1,relu2_1')
+    ('10000', '0.001', 'relu1_1,relu2_1')
     >>> value_text({"relu1_1": 0.5, "relu2_1": 0.5})
     'relu1_1:0.5,relu2_1:0.5'
     """
