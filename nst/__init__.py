@@ -76,6 +76,8 @@ _EXPORTS = {
     "evaluate": "metrics",
     "Evaluator": "metrics",
     "SharedRuns": "shared",
+    "sweep": "sweeps",
+    "batch": "batches",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -114,7 +114,8 @@ def tradeoff_plot(
     Returns
     -------
     matplotlib.figure.Figure
-        Log scales for values spanning more than a decade; the points of `pareto_front` joined by a line.
+        Log scales for values spanning more than a decade; the points of `pareto_front`
+        joined by a line.
     """
     fig = Figure(figsize=(6.4, 4.8), layout="constrained")
     ax = fig.subplots()

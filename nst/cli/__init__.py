@@ -29,6 +29,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from nst.cli.batch import add_batch
 from nst.cli.demo import add_demo
 from nst.cli.errors import BAD_INPUT, error_message
 from nst.cli.evaluate import add_evaluate
@@ -53,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_stylize, add_demo, add_texture, add_reconstruct, add_presets, add_layers):
         add(commands)
-    for add in (add_evaluate, add_sweep):  # the experiments (issue 14)
+    for add in (add_evaluate, add_sweep, add_batch):  # the experiments (issue 14)
         add(commands)
     return parser
 
