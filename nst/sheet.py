@@ -13,6 +13,7 @@ the weights were (`nst.stamp`); missing cells (not run yet) are drawn empty.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -50,7 +51,9 @@ def contact_sheet(
     -------
     matplotlib.figure.Figure
     """
-    names = list(axes)
+    order = sorted(range(len(axes)), key=lambda k: not _is_set(list(axes.values())[k]))
+    names = [list(axes)[k] for k in order]  # layer sets first (down, as in Gatys' figure 3)
+    images = {tuple(position[k] for k in order): image for position, image in images.items()}
     across = names[-1]
     down = names[:-1]
     row_positions = [()] if not down else list(np.ndindex(*(len(axes[n]) for n in down)))
@@ -68,15 +71,25 @@ def contact_sheet(
             else:
                 ax.text(0.5, 0.5, "not run", ha="center", va="center", color="grey")
             if r == 0:
-                ax.set_title(f"{across}={value_text(axes[across][c])}", fontsize=8)
+                ax.set_title(_wrap(f"{across}={value_text(axes[across][c])}"), fontsize=7)
             if c == 0 and down:
                 label = "\n".join(
-                    f"{n}={value_text(axes[n][k])}" for n, k in zip(down, row, strict=True)
+                    _wrap(f"{n}={value_text(axes[n][k])}") for n, k in zip(down, row, strict=True)
                 )
-                ax.set_ylabel(label, fontsize=8)
+                ax.set_ylabel(label, fontsize=7)
     if title:
         fig.suptitle(title)
     return stamp_synthetic(fig, when=synthetic)
+
+
+def _is_set(values: Sequence[Any]) -> bool:
+    """Whether an axis's values are layer sets (sequences or mappings), not numbers."""
+    return all(isinstance(v, (list, tuple, Mapping)) for v in values)
+
+
+def _wrap(text: str, width: int = 26) -> str:
+    """`text` on lines of about `width` characters, broken after commas or spaces."""
+    return "\n".join(textwrap.wrap(text.replace(",", ", "), width)).replace(", ", ",")
 
 
 def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
@@ -108,7 +121,8 @@ def tradeoff_plot(
     ----------
     points : sequence of (style_distance, content_distance)
     labels : sequence of str
-        One per point (the cell's values).
+        One per point (the cell's values): the points are numbered, the key beside the plot
+        (the first 40).
     synthetic : bool or VGGWeights
 
     Returns
@@ -117,23 +131,28 @@ def tradeoff_plot(
         Log scales for values spanning more than a decade; the points of `pareto_front`
         joined by a line.
     """
-    fig = Figure(figsize=(6.4, 4.8), layout="constrained")
-    ax = fig.subplots()
+    fig = Figure(figsize=(9.6, 4.8), layout="constrained")
+    ax, key = fig.subplots(1, 2, width_ratios=(3, 2))
+    key.set_axis_off()
     xs = np.array([p[0] for p in points], np.float64)
     ys = np.array([p[1] for p in points], np.float64)
     ax.scatter(xs, ys, color="tab:blue", zorder=3)
-    for x, y, label in zip(xs, ys, labels, strict=True):
-        ax.annotate(label, (x, y), fontsize=7, xytext=(4, 4), textcoords="offset points")
+    for k, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        ax.annotate(str(k), (x, y), fontsize=8, xytext=(3, 3), textcoords="offset points")
+    shown = [f"{k}: {_wrap(label, 44)}" for k, label in enumerate(labels)][:40]
+    key.text(0, 1, "\n".join(shown), va="top", fontsize=7, family="monospace",
+             transform=key.transAxes)  # fmt: skip
     front = sorted(pareto_front(list(zip(xs, ys, strict=True))), key=lambda i: xs[i])
     if len(front) > 1:
         ax.plot(xs[front], ys[front], color="tab:orange", label="not beaten on both", zorder=2)
         ax.legend(fontsize=8)
-    for values, set_scale in ((xs, ax.set_xscale), (ys, ax.set_yscale)):
+    for axis, values in (("x", xs), ("y", ys)):
         if len(values) and np.all(values > 0) and values.max() > 10 * values.min():
-            set_scale("log")  # several decades: log; else linear, offsets readable
-    ax.ticklabel_format(axis="both", style="sci", scilimits=(-3, 3), useOffset=False)
-    ax.set_xlabel("style distance (Gatys' E, relu1_1..relu5_1; lower = closer to the style)")
-    ax.set_ylabel("content distance (relu4_2; lower = closer to the content)")
+            (ax.set_xscale if axis == "x" else ax.set_yscale)("log")  # several decades
+        else:  # linear, without an offset: the numbers as they are
+            ax.ticklabel_format(axis=axis, style="sci", scilimits=(-3, 3), useOffset=False)
+    ax.set_xlabel("style distance (Gatys' E, relu1_1..relu5_1)\nlower = closer to the style")
+    ax.set_ylabel("content distance (relu4_2)\nlower = closer to the content")
     if title:
         fig.suptitle(title)
     return stamp_synthetic(fig, when=synthetic)
