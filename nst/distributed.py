@@ -180,7 +180,7 @@ def run_on_cluster(
     job_id = uuid.uuid4().hex
     queue_name = f"nst-progress-{job_id}"
     queue = distributed.Queue(queue_name, client=client)
-    shared = client.scatter(job, broadcast=True)
+    shared = client.scatter(job, broadcast=True, hash=False)
     futures = {
         client.submit(_task, shared, job_id, queue_name, index, photo, pure=False): k
         for k, (index, photo) in enumerate(items)

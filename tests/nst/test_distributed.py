@@ -22,7 +22,8 @@ distributed = pytest.importorskip(
 def client():
     from nst.distributed import connect
 
-    client = connect(workers=2, processes=False, memory_limit="1GiB")
+    # memory_limit 0: no memory monitor (its "process" would be this whole test process)
+    client = connect(workers=2, processes=False, memory_limit=0)
     yield client
     client.close()
     client.cluster.close()
