@@ -39,7 +39,9 @@ import tempfile
 import time
 from pathlib import Path
 
-STAGES = ("timing", "lbfgs", "memory", "first-step", "quality", "huge", "c2f", "feedforward")
+STAGES = (
+    "timing", "lbfgs", "memory", "first-step", "quality", "huge", "c2f", "feedforward", "sweep",
+)  # fmt: skip
 
 
 def _log(message: str) -> None:
@@ -354,6 +356,15 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         save("feedforward")
 
+    if "sweep" not in args.skip:  # issue 14: a 3x3 sweep against nine separate runs
+        from benchmarks import sweep
+
+        _log("a 3x3 sweep against nine separate runs (benchmarks/sweep.py)")
+        results["sweep"] = sweep.compare(min(sizes), weights_file=weights_file,
+                                         iterations=min(recipe_steps, 20 if quick else 50),
+                                         rounds=1 if quick else 3, log=_log)  # fmt: skip
+        save("sweep")
+
     save("end")
     print(report.render(results))
     _log(f"wrote {args.output} and {json_path} in {results['wall_s'] / 60:.1f} min")
@@ -363,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
 #: Result keys that belong to a stage (kept from the previous JSON with --keep-previous).
 STAGE_KEYS = (
     "timing", "lbfgs", "matmul_size", "memory", "memory_size", "quality", "first_step", "huge",
-    "c2f", "feedforward",
+    "c2f", "feedforward", "sweep",
 )  # fmt: skip
 
 

@@ -73,6 +73,11 @@ _EXPORTS = {
     "mean_std_loss": "statistics",
     "style_gradient_closed_form": "statistics",
     "radial_power_spectrum": "statistics",
+    "evaluate": "metrics",
+    "Evaluator": "metrics",
+    "SharedRuns": "shared",
+    "sweep": "sweeps",
+    "batch": "batches",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -31,12 +31,15 @@ import sys
 from collections.abc import Sequence
 
 from nst.cli.apply import add_apply
+from nst.cli.batch import add_batch
 from nst.cli.demo import add_demo
 from nst.cli.errors import BAD_INPUT, error_message
+from nst.cli.evaluate import add_evaluate
 from nst.cli.layers import add_layers
 from nst.cli.parser import PROG, HelpFormatter, Parser
 from nst.cli.presets import add_presets
 from nst.cli.run import add_reconstruct, add_stylize, add_texture
+from nst.cli.sweep import add_sweep
 from nst.cli.train import add_train
 from vgg_mat.command import run_command
 
@@ -54,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_stylize, add_demo, add_texture, add_reconstruct, add_presets, add_layers,
                 add_train, add_apply):  # fmt: skip
+        add(commands)
+    for add in (add_evaluate, add_sweep, add_batch):  # the experiments (issue 14)
         add(commands)
     return parser
 
