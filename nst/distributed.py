@@ -32,7 +32,14 @@ from urllib.parse import urlparse
 
 from nst.shared import Job, RunResult, run_item
 
-__all__ = ["INSTALL_HINT", "check_scheduler", "connect", "import_distributed", "run_on_cluster"]
+__all__ = [
+    "INSTALL_HINT",
+    "check_scheduler",
+    "check_workers",
+    "connect",
+    "import_distributed",
+    "run_on_cluster",
+]
 
 #: How to get the extra, said whenever it is missing.
 INSTALL_HINT = "pip install 'nst-from-scratch[distributed]' (or pip install 'dask[distributed]')"
@@ -154,6 +161,23 @@ def forget_job(job_id: str) -> None:
             del _STATE[key]
 
 
+#: Seconds a cluster may have no worker before a sweep or batch on it gives up.
+NO_WORKER_TIMEOUT_S = 60.0
+
+
+def check_workers(client, alone_since: float | None) -> float | None:
+    """None while the cluster has workers; RuntimeError after `NO_WORKER_TIMEOUT_S` without."""
+    if client.scheduler_info().get("workers"):
+        return None
+    now = time.monotonic()
+    if alone_since is not None and now - alone_since > NO_WORKER_TIMEOUT_S:
+        raise RuntimeError(
+            f"the Dask cluster has had no worker for {NO_WORKER_TIMEOUT_S:.0f} s; the runs not "
+            "finished were cancelled (start workers, or run without --scheduler)"
+        )
+    return now if alone_since is None else alone_since
+
+
 def run_on_cluster(
     client,
     job: Job,
@@ -193,12 +217,14 @@ def run_on_cluster(
             if on_progress is not None:
                 on_progress(int(count))
 
+    alone_since = None  # when the cluster was first seen with no worker
     try:
         while remaining:
             drain()
             finished = done.next_batch(block=False) if done.has_ready() else []
             if not finished:
                 time.sleep(0.05)
+                alone_since = check_workers(client, alone_since)
             for future in finished:
                 remaining.discard(future)
                 error = future.exception()

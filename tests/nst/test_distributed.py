@@ -4,6 +4,7 @@ this process, so no second TensorFlow start-up) gives the same images as the in-
 from __future__ import annotations
 
 import json
+import signal
 
 import numpy as np
 import pytest
@@ -16,6 +17,20 @@ from nst.sweeps import sweep
 distributed = pytest.importorskip(
     "distributed", reason="Dask's distributed is not installed: pip install -e '.[dev]'"
 )
+
+
+@pytest.fixture(autouse=True)
+def time_limit():
+    """Fail a test that takes over 180 s instead of hanging the suite (a stuck cluster)."""
+
+    def expire(signum, frame):
+        raise TimeoutError("a distributed test ran for over 180 s: the cluster is stuck")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(180)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +88,22 @@ def test_cli_sweep_with_scheduler(client, tmp_path, write_smooth_image, syntheti
     assert main(argv) == 0
     summary = json.loads((tmp_path / "out" / "sweep.json").read_text())
     assert [c["status"] for c in summary["cells"]] == ["completed", "completed"]
+
+
+def test_a_cluster_without_workers_is_given_up_after_the_timeout(monkeypatch):
+    import nst.distributed as cluster
+
+    class Empty:
+        def scheduler_info(self):
+            return {"workers": {}}
+
+    class Busy:
+        def scheduler_info(self):
+            return {"workers": {"tcp://127.0.0.1:1": {}}}
+
+    assert cluster.check_workers(Busy(), 123.0) is None  # workers back: the clock resets
+    first = cluster.check_workers(Empty(), None)  # first seen alone: remembered
+    assert cluster.check_workers(Empty(), first) == first  # still within the timeout
+    monkeypatch.setattr(cluster, "NO_WORKER_TIMEOUT_S", 0.0)
+    with pytest.raises(RuntimeError, match="no worker"):
+        cluster.check_workers(Empty(), first - 1.0)
