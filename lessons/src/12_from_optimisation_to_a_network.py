@@ -432,12 +432,14 @@ print(
 # ## 8. A model file, and the command line
 #
 # `save_model` writes the weights as an `.npz` (numpy arrays, never a pickle) with the
-# architecture and the training settings as JSON inside; `load_model` rebuilds the network,
-# checks every weight's name and shape, and gives bit-identical output.
+# architecture and the training settings as JSON inside, and the label of the VGG weights the
+# loss used (required: a model trained on synthetic weights makes images labelled synthetic);
+# `load_model` checks every weight's name and shape against the architecture before it builds
+# the network, and gives bit-identical output.
 
 # %%
 with tempfile.TemporaryDirectory() as folder:
-    path = save_model(Path(folder) / "model.npz", model, info={"synthetic": weights.synthetic})
+    path = save_model(Path(folder) / "model.npz", model, weights=weights)
     again, meta = load_model(path)
 print(meta["architecture"])
 assert np.array_equal(again.stylize(photo_128), model.stylize(photo_128))

@@ -10,7 +10,10 @@
 Checks first, without TensorFlow: the model file (not a zip, a pickle, an object array, a
 damaged or foreign file), every photo readable and large enough for the network, the outputs
 overwriting no input. Then TensorFlow (a GPU when it sees one), the network, and one pass per
-image. Images made by a model trained with synthetic weights say so, inside the file.
+image. Images made by a model trained with synthetic weights say so, inside the file; so do
+images of a model file that does not say which weights trained it ("unknown provenance", an
+older file): only a file that says it was trained with real weights gives images labelled real
+(`nst.feedforward.origin`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ import os
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 from nst.cli.arguments import integer
 from nst.cli.checks import select_device
@@ -30,10 +32,10 @@ from nst.cli.tflog import import_tensorflow
 from nst.cli.train import add_model_arguments
 from nst.feedforward.data import find_photos, image_size
 from nst.feedforward.modelfile import read_model_file
+from nst.feedforward.origin import image_label, notice
 from nst.feedforward.shapes import check_size
 from nst.images import fit_longer_side
-from nst.manifest import IMAGE_FORMATS, SYNTHETIC_NOTICE, save_labelled_image
-from nst.provenance import weights_label
+from nst.manifest import IMAGE_FORMATS, save_labelled_image
 
 
 def _photos(arguments: list[str]) -> list[Path]:
@@ -97,7 +99,9 @@ def apply_command(args: argparse.Namespace) -> int:
                 f"model {args.model} is a texture network: it takes no PHOTO "
                 "(use --size and --seed)"
             )
-        side = args.size or int(info.get("training", {}).get("size", 256))
+        training = info.get("training")
+        trained = training.get("size") if isinstance(training, dict) else None
+        side = args.size or (trained if isinstance(trained, int) and trained > 0 else 256)
         check_size(arch, side, side, "--size", hint="ask for a larger --size")
         jobs = [(None, (side, side))]
         targets = _outputs(out, [], single=True)
@@ -125,18 +129,13 @@ def apply_command(args: argparse.Namespace) -> int:
 
     model, _ = load_model(args.model)
     folder.mkdir(parents=True, exist_ok=True)
-    vgg = SimpleNamespace(
-        label=info.get("vgg_weights", "unknown"),
-        synthetic=bool(info.get("synthetic", False)),
-        checksum=info.get("vgg_checksum"),
-    )
-    label = weights_label(
-        vgg,
+    label = image_label(
+        info,
         "nst-from-scratch (nst apply)",
         made_by=f"a network trained by nst train ({arch['kind']})",
     )
     label["Model"] = str(Path(args.model).expanduser().resolve())
-    tag = f" [{SYNTHETIC_NOTICE.upper()}]" if vgg.synthetic else ""
+    tag = f" [{notice(info)}]" if notice(info) else ""
     for (photo, (height, width)), target in zip(jobs, targets, strict=True):
         began = time.perf_counter()
         if photo is None:

@@ -9,6 +9,8 @@
 - `data`       the training photos: found, checked, served as random crops;
 - `train`      `train`, Adam on the network's weights, a generator of `TrainStep`; no I/O;
 - `session`    `fit`: `train` with a progress bar, checkpoints, a manifest, Ctrl-C handling;
+- `spec`       the architectures as data: settings, limits, weight shapes (no TensorFlow);
+- `origin`     which VGG weights trained a model: written into it, read back for the labels;
 - `modelfile`  `save_model`, `load_model`: ``.npz`` weights + JSON, never a pickle.
 
 The command line: ``nst train`` and ``nst apply``. Lesson 12. Names are exported lazily.

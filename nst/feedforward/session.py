@@ -3,8 +3,11 @@
 `fit` follows `nst.feedforward.train.train` and
 
 - shows a progress bar (`nst.progress.ProgressBar`: step n / total, the loss terms, it/s, ETA);
-- writes the model (`nst.feedforward.modelfile.save_model`, atomically) every
-  ``checkpoint_every`` steps and at the end, so the file on disk is always a whole model;
+- refuses to replace an earlier run's model or manifest unless ``overwrite=True``, and then
+  removes both first: a model and a manifest on disk always come from the same run;
+- writes the model (`nst.feedforward.modelfile.save_model`, atomically, labelled with the loss
+  network's weights, ``loss.net.weights``) every ``checkpoint_every`` steps and at the end, so
+  the file on disk is always a whole model;
 - writes a JSON manifest next to it (``model.json``: every setting, the loss settings, the
   weights' label, the loss history in columns, the checkpoints, how the run ended), rewritten
   at every checkpoint;
@@ -12,8 +15,10 @@
   half-written: a signal that comes while a checkpoint is written waits for it to finish); the
   manifest says which signal stopped the run and at which step.
 
-Exit status (`FitOutcome.exit_status`): 0 done, 1 the loss became non-finite (the last
-checkpoint is kept), 130 Ctrl-C, 143 SIGTERM. Lesson 12; `nst train` calls this.
+Exit status (`FitOutcome.exit_status`): 0 done, 1 the loss or a gradient became non-finite
+(`nst.feedforward.train.train` stops before the update; the last checkpoint, written from finite
+weights, is kept and the manifest's ``kept_checkpoint`` names it), 130 Ctrl-C, 143 SIGTERM.
+Lesson 12; `nst train` calls this.
 """
 
 from __future__ import annotations
@@ -28,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from nst.feedforward.modelfile import save_model
+from nst.feedforward.origin import provenance
 from nst.feedforward.train import TrainSettings, train
 from nst.manifest import environment, manifest_path, utc_now, write_json
 from nst.progress import ProgressBar, RunHistory, Terminated, sigterm_as_interrupt
-from nst.provenance import SYNTHETIC_NOTICE
 
 __all__ = ["LOSS_FIELDS", "FitOutcome", "fit", "model_info"]
 
@@ -63,7 +68,7 @@ class FitOutcome:
     ----------
     status : {"completed", "interrupted", "failed"}
     exit_status : int
-        0, 130 (Ctrl-C), 143 (SIGTERM), 1 (non-finite loss).
+        0, 130 (Ctrl-C), 143 (SIGTERM), 1 (non-finite loss or gradient).
     steps : int
         Steps completed.
     checkpoint : int or None
@@ -83,19 +88,33 @@ class FitOutcome:
 def model_info(
     settings: TrainSettings, config, weights, *, style: str, trained_on: str, step: int
 ) -> dict[str, Any]:
-    """What a model file says about how it was made (JSON-ready)."""
-    synthetic = bool(weights.synthetic)
+    """What a model file says about how it was made (JSON-ready): the settings, the loss, the
+    weights' provenance (`nst.feedforward.origin.provenance`), the style and the training data.
+    """
     return {
         "step": step,
         "training": asdict(settings),
         "loss": {name: _plain(getattr(config, name)) for name in LOSS_FIELDS},
-        "vgg_weights": weights.label,
-        "vgg_checksum": weights.checksum,
-        "synthetic": synthetic,
-        "notice": SYNTHETIC_NOTICE if synthetic else None,
+        **provenance(weights),
         "style": style,
         "trained_on": trained_on,
     }
+
+
+def _clear(out: Path, *, overwrite: bool) -> None:
+    """Make room for a new run at `out`: refuse an earlier run's files, or remove them.
+
+    The manifest goes first: stopped in between, the disk holds the old model alone (which
+    says what it is), never the old model with a new manifest.
+    """
+    existing = [path for path in (manifest_path(out), out) if path.exists()]
+    if existing and not overwrite:
+        raise FileExistsError(
+            f"{existing[0]} exists (an earlier run?); choose another output or pass "
+            "overwrite=True to replace the model and its manifest"
+        )
+    for path in existing:
+        path.unlink()
 
 
 @contextlib.contextmanager
@@ -138,13 +157,15 @@ def fit(
     info: dict[str, Any],
     manifest: dict[str, Any] | None = None,
     quiet: bool = False,
+    overwrite: bool = False,
 ) -> FitOutcome:
     """Train `model` with a progress bar, checkpoints every N steps and a manifest.
 
     Parameters
     ----------
     model, loss, source, settings
-        As for `nst.feedforward.train.train`.
+        As for `nst.feedforward.train.train`; ``loss.net.weights`` (the loss network's
+        `vgg_mat.VGGWeights`) labels every checkpoint.
     out : path
         The model file (``.npz``); the manifest is the same path with ``.json``.
     info : dict
@@ -153,12 +174,22 @@ def fit(
         More entries for the manifest (the command line, the inputs).
     quiet : bool
         No progress bar.
+    overwrite : bool
+        Replace the model and manifest of an earlier run at `out` (both are removed before the
+        run starts); otherwise either one existing is an error.
 
     Returns
     -------
     FitOutcome
+
+    Raises
+    ------
+    FileExistsError
+        `out` or its manifest exists and `overwrite` is False (nothing is touched).
     """
     out = Path(out)
+    weights = loss.net.weights
+    _clear(out, overwrite=overwrite)
     began, history = time.perf_counter(), RunHistory()
     record = {
         "command": "train",
@@ -176,7 +207,7 @@ def fit(
 
     def checkpoint(step: int) -> None:
         with _signals_deferred(resend=True):  # the model and its manifest agree
-            save_model(out, model, info={**info, "step": step})
+            save_model(out, model, weights=weights, info={**info, "step": step})
             outcome.checkpoint = step
             record["checkpoints"].append(step)
             record.update(history=history.columns(), step=step)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import zipfile
 
 import numpy as np
 import pytest
@@ -20,7 +21,12 @@ from nst.feedforward.data import PhotoCrops, check_photo_sizes, find_photos  # n
 from nst.feedforward.johnson import TransformNet  # noqa: E402
 from nst.feedforward.layers import instance_norm, upsample  # noqa: E402
 from nst.feedforward.loss import PerceptualLoss  # noqa: E402
-from nst.feedforward.modelfile import ModelFileError, load_model, save_model  # noqa: E402
+from nst.feedforward.modelfile import (  # noqa: E402
+    ModelFileError,
+    load_model,
+    read_model_file,
+    save_model,
+)
 from nst.feedforward.session import fit, model_info  # noqa: E402
 from nst.feedforward.texture import TextureNet  # noqa: E402
 from nst.feedforward.train import TrainSettings, noise_source, photo_source, train  # noqa: E402
@@ -135,27 +141,43 @@ def test_a_seed_repeats_a_run_on_cpu(tiny_net, photos, style32):
     np.testing.assert_array_equal(runs[0][1], runs[1][1])
 
 
-def test_save_and_reload_give_bit_identical_output(tmp_path, tiny_net, photos, style32):
+def test_save_and_reload_give_bit_identical_output(
+    tmp_path, tiny_weights, tiny_net, photos, style32
+):
     config = resolve_config(None)
     loss = PerceptualLoss(tiny_net, config, styles=[style32[None]])
     settings = TrainSettings(steps=3, batch=1, size=32, learning_rate=1e-2)
     model = TransformNet(width=4, blocks=1)
     _losses(model, loss, photo_source(photos, settings), settings)
-    path = save_model(tmp_path / "m.npz", model, info={"step": 3})
+    path = save_model(tmp_path / "m.npz", model, weights=tiny_weights, info={"step": 3})
     again, meta = load_model(path)
-    assert meta["architecture"] == model.architecture and meta["info"] == {"step": 3}
+    assert meta["architecture"] == model.architecture and meta["info"]["step"] == 3
+    assert meta["info"]["synthetic"] is True and meta["info"]["vgg_weights"] == tiny_weights.label
     photo = photos[0][:, :45]
     model.stylize(photos[1][:36, :40])  # another size first: the original has seen two shapes
     np.testing.assert_array_equal(model.stylize(photo), again.stylize(photo))
     texture = TextureNet(scales=2, width=3, seed=9)
-    same, _ = load_model(save_model(tmp_path / "t.npz", texture))
+    same, _ = load_model(save_model(tmp_path / "t.npz", texture, weights=tiny_weights))
     texture.generate(28, 36)
     np.testing.assert_array_equal(texture.generate(20, 20), same.generate(20, 20))
 
 
-def test_model_files_that_are_not_models_are_refused(tmp_path):
+def _with_meta(path, arrays, **changes):
+    """A copy of a model's `arrays` at `path` whose ``__model__`` has `changes` applied."""
+    meta = json.loads(arrays["__model__"].tobytes())
+    for dotted, value in changes.items():
+        *parents, key = dotted.split("__")
+        target = meta
+        for parent in parents:
+            target = target[parent]
+        target[key] = value
+    np.savez(path, **dict(arrays, __model__=np.frombuffer(json.dumps(meta).encode(), np.uint8)))
+    return path
+
+
+def test_model_files_that_are_not_models_are_refused(tmp_path, tiny_weights):
     model = TransformNet(width=2, blocks=0)
-    good = save_model(tmp_path / "good.npz", model)
+    good = save_model(tmp_path / "good.npz", model, weights=tiny_weights)
     arrays = dict(np.load(good, allow_pickle=False))
     cases = {}
     cases["pickle"] = tmp_path / "pickle.npz"
@@ -169,12 +191,15 @@ def test_model_files_that_are_not_models_are_refused(tmp_path):
     edited = dict(arrays, **{"out/bias": np.zeros(4, np.float32)})
     cases["shape"] = tmp_path / "shape.npz"
     np.savez(cases["shape"], **edited)
-    meta = json.loads(arrays["__model__"].tobytes())
-    meta["architecture"]["kind"] = "gan"
-    cases["kind"] = tmp_path / "kind.npz"
-    np.savez(
-        cases["kind"], **dict(arrays, __model__=np.frombuffer(json.dumps(meta).encode(), np.uint8))
-    )
+    cases["kind"] = _with_meta(tmp_path / "kind.npz", arrays, architecture__kind="gan")
+    cases["not npy"] = tmp_path / "not_npy.npz"  # a zip entry np.load would return as bytes
+    cases["not npy"].write_bytes(good.read_bytes())
+    with zipfile.ZipFile(cases["not npy"], "a") as archive:
+        archive.writestr("notes.txt", b"not an array")
+    cases["width 0"] = _with_meta(tmp_path / "w0.npz", arrays, architecture__width=0)
+    # 16,384 channels at the residual blocks: about 10 GB per kernel, were it built
+    cases["huge"] = _with_meta(tmp_path / "huge.npz", arrays, architecture__width=4096)
+    cases["synthetic"] = _with_meta(tmp_path / "syn.npz", arrays, info__synthetic="yes")
     messages = {
         "pickle": "is a Python pickle",
         "object": "pickled object array",
@@ -182,11 +207,17 @@ def test_model_files_that_are_not_models_are_refused(tmp_path):
         "truncated": "not an .npz|damaged",
         "shape": "out/bias has shape",
         "kind": "unknown network kind 'gan'",
+        "not npy": "holds 'notes.txt', which is not a .npy array",
+        "width 0": "width=0 must be an integer from 1 to 128",
+        "huge": "width=4096 must be an integer from 1 to 128",
+        "synthetic": "synthetic='yes'; it must be true or false",
     }
     for name, path in cases.items():
-        with pytest.raises(ModelFileError, match=messages[name]) as error:
-            load_model(path)
-        assert str(path) in str(error.value) and "\n" not in str(error.value)
+        # read_model_file: no TensorFlow, no network built; load_model says the same
+        for read in (read_model_file, load_model):
+            with pytest.raises(ModelFileError, match=messages[name]) as error:
+                read(path)
+            assert str(path) in str(error.value) and "\n" not in str(error.value)
 
 
 def test_photos_are_found_checked_and_cropped_reproducibly(tmp_path, write_smooth_image):
