@@ -3,11 +3,15 @@
 
 Checks first, without TensorFlow: STYLE readable; the photo folder exists, holds images, each at
 least ``--size`` on its shorter side (read from the headers); ``--size`` a size the network
-takes; the output an ``.npz`` that overwrites no input; the loss settings (`resolve_config`).
+takes; the architecture within `nst.feedforward.spec.LIMITS`; the output an ``.npz`` that
+overwrites no input and no earlier run (unless ``--force``: then the earlier model and manifest
+are removed before training, so the two on disk always come from one run); the loss settings
+(`resolve_config`).
 Then TensorFlow, the weights, the layers against the crop size, and `nst.feedforward.session.fit`:
 a progress bar with the loss and the ETA, the model every ``--checkpoint-every`` steps, the
-manifest ``model.json``. Ctrl-C and SIGTERM keep the last checkpoint. TensorFlow places the
-work on a GPU by itself when it sees one (``--device cpu`` hides it).
+manifest ``model.json``. Ctrl-C and SIGTERM keep the last checkpoint; a non-finite loss or
+gradient stops the run with exit status 1 and keeps the last checkpoint (finite weights only).
+TensorFlow places the work on a GPU by itself when it sees one (``--device cpu`` hides it).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from nst.cli.tflog import import_tensorflow
 from nst.config import StylizeConfig, resolve_config
 from nst.feedforward.data import check_photo_sizes, find_photos
 from nst.feedforward.shapes import check_size
+from nst.feedforward.spec import KINDS, LIMITS, check_architecture
 from nst.manifest import SYNTHETIC_NOTICE, manifest_path
 from vgg_mat.standin import SYNTHETIC, locate_weights
 
@@ -54,7 +59,7 @@ TRAIN_OPTIONS = (
 MODEL_SUFFIX = ".npz"
 
 
-def _check_output(out: Path, inputs: list[Path]) -> Path:
+def _check_output(out: Path, inputs: list[Path], *, force: bool) -> Path:
     out = out.expanduser()
     if out.suffix.lower() != MODEL_SUFFIX:
         raise UsageError(
@@ -66,6 +71,12 @@ def _check_output(out: Path, inputs: list[Path]) -> Path:
             raise UsageError(f"output {path}: is a folder; choose another -o")
         if any(path.exists() and source.exists() and path.samefile(source) for source in inputs):
             raise UsageError(f"output {path} would overwrite an input; choose another -o")
+    for path in (out, manifest_path(out)):
+        if path.exists() and not force:
+            raise UsageError(
+                f"output {path} exists (an earlier run?); choose another -o, or --force to "
+                "replace the model and its manifest"
+            )
     existing = out.parent  # the nearest folder that exists: the missing ones are made later
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
@@ -76,8 +87,19 @@ def _check_output(out: Path, inputs: list[Path]) -> Path:
 
 def _architecture(args) -> dict:
     if args.texture:
-        return {"kind": "texture", "scales": args.scales, "width": args.width or 8}
-    return {"kind": "johnson", "width": args.width or 32, "blocks": args.blocks}
+        architecture = {"kind": "texture", "scales": args.scales, "width": args.width or 8}
+    else:
+        architecture = {"kind": "johnson", "width": args.width or 32, "blocks": args.blocks}
+    kind = architecture["kind"]
+    for key in KINDS[kind]:
+        (low, high), value = LIMITS[kind][key], architecture[key]
+        if not low <= value <= high:
+            network = "--texture" if kind == "texture" else "transformation"
+            raise UsageError(
+                f"--{key} {value}: the {network} network takes {low} to {high}; choose one "
+                "in that range"
+            )
+    return check_architecture(architecture)
 
 
 def train_command(args: argparse.Namespace) -> int:
@@ -99,7 +121,9 @@ def train_command(args: argparse.Namespace) -> int:
         photos = find_photos(args.images)
         check_photo_sizes(photos, args.size)
     out = _check_output(
-        args.output, [style_file, *photos] + ([weights_path] if weights_path else [])
+        args.output,
+        [style_file, *photos] + ([weights_path] if weights_path else []),
+        force=args.force,
     )
     given = overrides(args, TRAIN_OPTIONS)
     if args.texture:
@@ -165,6 +189,7 @@ def train_command(args: argparse.Namespace) -> int:
         info=info,
         quiet=args.quiet,
         manifest={"argv": list(getattr(args, "argv", []))},
+        overwrite=args.force,
     )
 
     # 3. one line: what is on disk
@@ -281,6 +306,11 @@ def add_train(commands) -> None:
     add_options(parser, TRAIN_OPTIONS)
     add_model_arguments(
         parser, "the model file (.npz); the manifest is OUT with .json", weights=True
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the model and manifest of an earlier run at OUT (both are removed first)",
     )
     parser.set_defaults(handler=train_command)
 

@@ -12,7 +12,10 @@ One step, for a batch from `source` (photos x_b, or noise for a texture network)
           \theta \leftarrow \mathrm{Adam}(\theta, \partial L / \partial \theta)
 
 with `nst.adam.adam_update` (the project's Adam, the same as the image optimiser's, without
-the box) applied to every variable, all inside one ``tf.function``. Where the optimisation of
+the box) applied to every variable, all inside one ``tf.function``. The update is applied only
+when the loss vector and every gradient are finite: a step that meets a NaN or an infinity
+leaves the weights as they were and `train` raises, so the network (and every checkpoint
+written from it) never holds a non-finite weight. Where the optimisation of
 `nst.stylize` changes the pixels of one image, this changes the weights of a network that makes
 images: after training, a new photo costs one forward pass.
 
@@ -144,7 +147,8 @@ def train(model, loss, source: Source, settings: TrainSettings) -> Iterator[Trai
     Raises
     ------
     FloatingPointError
-        When the loss becomes NaN or infinite (lower the learning rate).
+        When the loss or a gradient becomes NaN or infinite (lower the learning rate); the
+        weights keep the values of the last finite step.
     """
     variables = list(model.trainable_variables)
     moments = [(tf.Variable(tf.zeros_like(v)), tf.Variable(tf.zeros_like(v))) for v in variables]
@@ -161,21 +165,31 @@ def train(model, loss, source: Source, settings: TrainSettings) -> Iterator[Trai
             values = loss(model(inputs), contents)  # (K,) loss vector
             total = values[0]
         gradients = tape.gradient(total, variables)
-        for variable, gradient, (m, v) in zip(variables, gradients, moments, strict=True):
-            new, m_new, v_new = adam_update(variable, gradient, m, v, t, **adam)
-            variable.assign(new)
-            m.assign(m_new)
-            v.assign(v_new)
-        return values
+        finite = tf.reduce_all(
+            [tf.reduce_all(tf.math.is_finite(x)) for x in (values, *gradients)]
+        )  # a scalar bool: every loss entry and every gradient finite
+
+        def update():
+            for variable, gradient, (m, v) in zip(variables, gradients, moments, strict=True):
+                new, m_new, v_new = adam_update(variable, gradient, m, v, t, **adam)
+                variable.assign(new)
+                m.assign(m_new)
+                v.assign(v_new)
+            return tf.constant(True)
+
+        applied = tf.cond(finite, update, lambda: tf.constant(False))  # no update on NaN/inf
+        return values, applied
 
     began = time.perf_counter()
     for k in range(1, settings.steps + 1):
         inputs, contents = source()
-        values = step(inputs, contents, tf.constant(float(k), tf.float32)).numpy()
-        if not np.all(np.isfinite(values)):
+        values, applied = step(inputs, contents, tf.constant(float(k), tf.float32))
+        values = values.numpy()
+        if not bool(applied):
+            what = "loss" if not np.all(np.isfinite(values)) else "gradient"
             raise FloatingPointError(
-                f"the training loss became non-finite at step {k}; lower the learning rate "
-                "or the loss weights"
+                f"the training {what} became non-finite at step {k} (the weights keep step "
+                f"{k - 1}'s values); lower the learning rate or the loss weights"
             )
         losses = {key: float(value) for key, value in zip(loss.keys, values, strict=True)}
         yield TrainStep(k, losses, time.perf_counter() - began)

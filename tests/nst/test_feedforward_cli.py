@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import pickle
+import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -134,6 +136,10 @@ def _bad(files, models, tmp_path):
         **dict(np.load(models["johnson"])),
         extra=np.array([{"run": "code"}], dtype=object),
     )
+    not_npy = tmp_path / "not_npy.npz"  # np.load returns such an entry as bytes
+    shutil.copy(models["johnson"], not_npy)
+    with zipfile.ZipFile(not_npy, "a") as archive:
+        archive.writestr("run.py", b"print('hello')")
     style, photos, weights = str(files / "style.png"), str(files / "photos"), "synthetic"
     return {
         "empty folder": (
@@ -195,6 +201,42 @@ def _bad(files, models, tmp_path):
             "pickled object array",
         ),
         "not a model": (["apply", style, photos, "-o", str(tmp_path / "o")], "not a model file"),
+        "not an array": (
+            ["apply", str(not_npy), photos, "-o", str(tmp_path / "o")],
+            f"model {not_npy}: holds 'run.py', which is not a .npy array",
+        ),
+        "too wide": (
+            [
+                "train",
+                style,
+                "--images",
+                photos,
+                "-o",
+                "m.npz",
+                "--width",
+                "1000",
+                "--size",
+                "32",
+                "--weights",
+                weights,
+            ],
+            "--width 1000: the transformation network takes 1 to 128",
+        ),
+        "earlier run": (
+            [
+                "train",
+                style,
+                "--images",
+                photos,
+                "-o",
+                str(models["johnson"]),
+                "--size",
+                "32",
+                "--weights",
+                weights,
+            ],
+            f"output {models['johnson']} exists (an earlier run?)",
+        ),
         "photo too small": (
             ["apply", str(models["johnson"]), photos, "-o", str(tmp_path / "o"), "--size", "12"],
             "at least 16 px",
@@ -218,6 +260,57 @@ def test_bad_input_exits_2_with_one_line(files, models, tmp_path, capsys):
         assert err.count("\n") == 1 and err.startswith(f"nst {argv[0]}: error: "), (name, err)
         assert expected in err, (name, err)
     assert not (tmp_path / "o").exists() and not Path("m.npz").exists()
+
+
+def test_apply_labels_a_model_that_does_not_say_its_weights_unknown(
+    files, models, tmp_path, capsys
+):
+    """A model file from before the provenance was required: its images never pass for real."""
+    arrays = dict(np.load(models["johnson"], allow_pickle=False))
+    meta = json.loads(arrays["__model__"].tobytes())
+    for key in ("synthetic", "vgg_weights", "vgg_checksum", "notice"):
+        del meta["info"][key]
+    old = tmp_path / "old.npz"
+    np.savez(old, **dict(arrays, __model__=np.frombuffer(json.dumps(meta).encode(), np.uint8)))
+    out = tmp_path / "old.png"
+    assert main(["apply", str(old), str(files / "photos" / "p0.png"), "-o", str(out)]) == 0
+    with Image.open(out) as image:
+        assert image.text["Weights"] == "unknown"
+        assert "UNKNOWN PROVENANCE" in image.text["Warning"]
+    assert "[UNKNOWN PROVENANCE]" in capsys.readouterr().err
+
+
+def test_a_non_finite_step_exits_1_leaving_no_model_of_another_run(
+    files, models, synthetic_2016_path, tmp_path, monkeypatch, capsys
+):
+    """--force removes the earlier run's model and manifest; the new run's first gradient is
+    NaN, so it stops with status 1 before any checkpoint: no model on disk, not the old one,
+    not one of NaN weights."""
+    tf = pytest.importorskip("tensorflow")
+    import nst.feedforward.loss as loss_module
+
+    class NaNGradient(loss_module.PerceptualLoss):
+        def __call__(self, images, contents=None):  # + k - k, k = sum sqrt(0 y): gradient NaN
+            kink = tf.reduce_sum(tf.sqrt(0.0 * images))
+            extra = tf.one_hot(0, len(self.keys)) * (kink - tf.stop_gradient(kink))
+            return super().__call__(images, contents) + extra
+
+    out = tmp_path / "model.npz"
+    shutil.copy(models["johnson"], out)
+    shutil.copy(models["johnson"].with_suffix(".json"), out.with_suffix(".json"))
+    monkeypatch.setattr(loss_module, "PerceptualLoss", NaNGradient)
+    capsys.readouterr()
+    status = main(["train", str(files / "style.png"), "--images", str(files / "photos"), "-o",
+                   str(out), "--steps", "3", "--size", "32", "--batch", "1", "--width", "2",
+                   "--blocks", "0", "--checkpoint-every", "1", "--weights",
+                   str(synthetic_2016_path), "--quiet", "--force"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 1, err
+    assert "gradient became non-finite at step 1" in err and "no model was written" in err
+    assert not out.exists()
+    manifest = json.loads(out.with_suffix(".json").read_text())
+    assert manifest["status"] == "failed" and manifest["kept_checkpoint"] is None
+    assert manifest["architecture"]["width"] == 2  # the new run's manifest, alone
 
 
 def test_photo_checks_come_before_tensorflow(files):
