@@ -31,10 +31,54 @@ from nst.layer_weights import style_layer_weights
 from nst.losses import blend_style_targets, content_loss, style_loss, style_target, tv_loss
 from vgg_mat.preprocessing import preprocess
 
-__all__ = ["TERMS", "Objective", "image_to_variable", "variable_to_image"]
+__all__ = [
+    "TERMS",
+    "Objective",
+    "blend_weights",
+    "image_to_variable",
+    "loss_keys",
+    "loss_vector",
+    "variable_to_image",
+]
 
 #: The first four entries of `Objective.keys`; per-layer keys follow.
 TERMS = LOSS_TERMS
+
+
+def loss_keys(content_layers, style_layers) -> tuple[str, ...]:
+    """The names of a loss vector's entries: `TERMS`, then one per content and style layer.
+
+    >>> loss_keys({"relu4_2": 1.0}, {"relu1_1": 0.5})
+    ('total', 'content', 'style', 'tv', 'content/relu4_2', 'style/relu1_1')
+    """
+    return (
+        *TERMS,
+        *(f"content/{name}" for name in content_layers),
+        *(f"style/{name}" for name in style_layers),
+    )
+
+
+def blend_weights(style_blend, count: int) -> tuple[float, ...]:
+    """b_k, the weights of `count` style images, normalised to sum 1 (None: equal weights).
+
+    >>> blend_weights((3.0, 1.0), 2), blend_weights(None, 2)
+    ((0.75, 0.25), (0.5, 0.5))
+    """
+    blend = (style_blend or (1.0,) * count)[:count]
+    return tuple(float(b / sum(blend)) for b in blend)
+
+
+def loss_vector(content_terms, style_terms, tv, zero) -> tf.Tensor:
+    """The loss vector in `loss_keys` order from the weighted terms (scalars each).
+
+    ``[total, content, style, tv, *content_terms, *style_terms]`` with content and style the
+    sums of their terms (`zero` started, so an empty list gives 0) and total = content + style
+    + tv.
+    """
+    content = tf.add_n([zero, *content_terms])
+    style = tf.add_n([zero, *style_terms])
+    total = content + style + tv
+    return tf.stack([total, content, style, tv, *content_terms, *style_terms])
 
 
 def image_to_variable(image, pixel_range: float):
@@ -113,16 +157,11 @@ class Objective:
         self.config = config
         self.content_layers = dict(config.content_layers)
         self.style_layers = style_layer_weights(config.style_layers, config.style_layer_weight_exp)
-        self.keys = (
-            *TERMS,
-            *(f"content/{name}" for name in self.content_layers),
-            *(f"style/{name}" for name in self.style_layers),
-        )
+        self.keys = loss_keys(self.content_layers, self.style_layers)
         content = tf.convert_to_tensor(content, tf.float32)
         self.shape = tuple(content.shape)  # (1, H, W, 3)
         styles = tuple(tf.convert_to_tensor(s, tf.float32) for s in styles)
-        blend = (config.style_blend or (1.0,) * len(styles))[: len(styles)]
-        self.blend = tuple(float(b / sum(blend)) for b in blend)  # b_k, summing to 1
+        self.blend = blend_weights(config.style_blend, len(styles))  # b_k, summing to 1
         self.content_targets, self.style_targets = self._targets(content, styles)
 
         # compiled per instance, from fresh closures (TF's retracing detector keys on the Python
@@ -191,10 +230,7 @@ class Objective:
         if gamma > 0:
             ratio = c.tv_pixel_scale * 255.0 / c.pixel_range  # z -> TV's pixel scale
             tv = gamma * tv_loss(z * ratio if ratio != 1.0 else z, kind=c.tv_kind)
-        content = tf.add_n([zero, *content_terms])
-        style = tf.add_n([zero, *style_terms])
-        total = content + style + tv
-        return tf.stack([total, content, style, tv, *content_terms, *style_terms])
+        return loss_vector(content_terms, style_terms, tv, zero)
 
     def value_and_grad(self, z: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """(loss vector (K,), d total / dz (1, H, W, 3)) at z."""

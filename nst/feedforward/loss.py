@@ -16,7 +16,12 @@ That is why this class builds on `nst.losses` directly instead of calling `Objec
 photo: one network pass over the whole batch (not B passes and B retraced functions), with the
 targets of the batch next to the loss that uses them. The style targets A_l are fixed, as in
 `Objective`: computed once from the style image(s) (`nst.losses.style_target`, blended with
-`nst.losses.blend_style_targets`).
+`nst.losses.blend_style_targets`). What both assemble the same way comes from `nst.objective`:
+the keys (`loss_keys`), the blend weights b_k (`blend_weights`) and the vector of terms
+(`loss_vector`). The TV term is written here again because its input differs: `Objective` takes
+it on the optimised variable z (scaled by ``tv_pixel_scale * 255 / pixel_range``), this class
+on the 0-255 images (scaled by ``tv_pixel_scale``); sharing it would change `Objective`'s
+rounding.
 
 For a batch of B generated images y_b (0-255) with content photos x_b, the loss is the mean
 over the batch of the per-image `Objective` loss (`nst.losses` sum over the batch; dividing by
@@ -35,9 +40,9 @@ from collections.abc import Sequence
 
 import tensorflow as tf
 
-from nst.choices import LOSS_TERMS
 from nst.layer_weights import style_layer_weights
 from nst.losses import blend_style_targets, content_loss, style_loss, style_target, tv_loss
+from nst.objective import blend_weights, loss_keys, loss_vector
 from vgg_mat.preprocessing import preprocess
 
 __all__ = ["PerceptualLoss"]
@@ -64,20 +69,11 @@ class PerceptualLoss:
 
     def __init__(self, net, config, *, styles: Sequence):
         self.net, self.config = net, config
-        self.content_layers = (
-            {name: w for name, w in dict(config.content_layers).items()}
-            if config.content_weight > 0
-            else {}
-        )
+        self.content_layers = dict(config.content_layers)
         self.style_layers = style_layer_weights(config.style_layers, config.style_layer_weight_exp)
-        self.keys = (
-            *LOSS_TERMS,
-            *(f"content/{name}" for name in self.content_layers),
-            *(f"style/{name}" for name in self.style_layers),
-        )
+        self.keys = loss_keys(self.content_layers, self.style_layers)
         styles = [tf.convert_to_tensor(s, tf.float32) for s in styles]
-        blend = (config.style_blend or (1.0,) * len(styles))[: len(styles)]
-        blend = [b / sum(blend) for b in blend]
+        blend = blend_weights(config.style_blend, len(styles))
         used = [n for n, w in self.style_layers.items() if w > 0 and config.style_weight > 0]
         own: dict[str, list] = {name: [] for name in used}
         for style in styles if used else ():
@@ -94,7 +90,7 @@ class PerceptualLoss:
         """
         c = self.config
         alpha, beta, gamma = c.content_weight, c.style_weight, c.tv_weight
-        content_used = [n for n, w in self.content_layers.items() if w > 0]
+        content_used = [n for n, w in self.content_layers.items() if w > 0 and alpha > 0]
         if content_used and contents is None:
             raise ValueError("this loss has a content term: pass the content photos")
         layers = list(dict.fromkeys([*content_used, *self.style_targets]))
@@ -134,6 +130,4 @@ class PerceptualLoss:
         if gamma > 0:
             scale = c.tv_pixel_scale
             tv = gamma * tv_loss(images * scale if scale != 1.0 else images, kind=c.tv_kind) / batch
-        content = tf.add_n([zero, *content_terms])
-        style = tf.add_n([zero, *style_terms])
-        return tf.stack([content + style + tv, content, style, tv, *content_terms, *style_terms])
+        return loss_vector(content_terms, style_terms, tv, zero)
