@@ -107,6 +107,16 @@ BREAKAGES = {
         _page("<script>noSuchFunction()</script>"),
         "noSuchFunction",
     ),
+    "request outside the site": (
+        "outside_request.html",
+        _page('<script src="https://example.com/outside.js"></script>'),
+        "requests a resource outside the site: https://example.com/outside.js",
+    ),
+    "console error alone": (
+        "console_error.html",
+        _page("<script>console.error('a deliberate console error')</script>"),
+        "console error: a deliberate console error",
+    ),
     "lesson missing from the index": (
         "lessons/03_unlisted.html",
         _page("<p>fine</p>"),
@@ -132,6 +142,23 @@ def test_checker_fails_each_broken_page(tmp_path, playwright_available):
         assert any(expected in problem for problem in problems), (breakage, problems)
     good = ("index.html", "lessons/01_probe.html", "lessons/03_unlisted.html")
     assert [p for p in problems if p.startswith(good) and "missing from the index" not in p] == []
+
+
+@needs_chromium
+def test_checker_browser_is_offline_without_the_route(tmp_path, playwright_available):
+    """The browser itself cannot reach outside, with no route installed (the checker's route
+    sees only the pages' own requests): anything not on 127.0.0.1 meets the dead proxy."""
+    from playwright.sync_api import sync_playwright
+
+    site = _good_site(tmp_path / "site")
+    with check_site.serve(site) as base, sync_playwright() as playwright:
+        context = check_site.open_browser(playwright, str(tmp_path / "profile"))
+        try:
+            with pytest.raises(Exception, match="ERR_PROXY_CONNECTION_FAILED"):
+                context.new_page().goto("http://example.com/", timeout=30_000)
+            assert context.new_page().goto(base + "index.html").status == 200  # 127.0.0.1 is
+        finally:
+            context.close()
 
 
 def test_checker_refuses_a_missing_site(tmp_path, capsys):
