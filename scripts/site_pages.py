@@ -209,17 +209,18 @@ def gallery_markdown(readme: str, figures_prefix: str = "docs/") -> str:
 
 def site_description(titles: list[str]) -> str:
     """The site's description (its pages' ``<meta name="description">``): how many lessons it
-    holds and the first and last one's subjects, from their titles (`lesson_summary`).
+    holds and the first and last one's subjects, from their titles (`lesson_summary`). The
+    theme puts it in an HTML attribute unescaped: it holds no straight quotes or ``<>&``.
 
-    >>> site_description(["Lesson 1: Convolution", "Lesson 2: `VGG-19` from raw ops"])
-    '2 executed lessons in neural style transfer, from "Convolution" to "VGG-19 from raw ops".'
+    >>> site_description(["Lesson 1: Convolution", 'Lesson 2: `VGG-19` from "raw" ops'])
+    '2 executed lessons in neural style transfer, from “Convolution” to “VGG-19 from raw ops”.'
     """
-    subjects = [re.sub(r"^Lesson \d+:\s*", "", title).replace("`", "") for title in titles]
+    subjects = [re.sub(r"[`\"<>&]", "", re.sub(r"^Lesson \d+:\s*", "", title)) for title in titles]
     if len(subjects) == 1:
-        return f'1 executed lesson in neural style transfer: "{subjects[0]}".'
+        return f"1 executed lesson in neural style transfer: “{subjects[0]}”."
     return (
         f"{len(subjects)} executed lessons in neural style transfer, "
-        f'from "{subjects[0]}" to "{subjects[-1]}".'
+        f"from “{subjects[0]}” to “{subjects[-1]}”."
     )
 
 
