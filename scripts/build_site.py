@@ -10,28 +10,31 @@ Steps:
 
 1. Execute each solution notebook (``lessons/solutions/NN_name.ipynb``) headless with its
    figures, as ``make lessons`` does, unless ``build/site-cache/`` holds it executed already:
-   the cache key is a hash of the notebook, the library and data it reads (``vgg_mat/``,
-   ``nst/``, ``data/``, ``tests/fixtures/``), which weights file `vgg_mat.find_weights` finds,
-   and the versions of the packages that draw the figures. A one-lesson change re-runs one.
+   the cache key is a hash of the notebook and of what its run depends on (`site_cache`: the
+   library and data it reads, which weights file is found, Python's and the packages'
+   versions, the environment variables read). A one-lesson change re-runs one.
 2. Assemble the pages in a temporary folder next to the output (`site_pages`): the course
    outline (``index.md``, from each lesson's first cell and its first figure tagged
    ``gallery``), each lesson with a line under its title saying which weights its figures came
-   from and how to run it, the README's gallery, every ``docs/*.md`` with ``docs/figures/``,
-   and MathJax (served locally: the site works offline).
+   from and how to run it, the README's gallery, every ``docs/*.md`` with ``docs/figures/``
+   (and the repository's top-level pages they link to, such as ``BENCHMARKS.md``), and MathJax
+   (served locally: the site works offline).
 3. ``mkdocs build`` with ``mkdocs.yml`` (which holds the theme and plugins; this script supplies
-   the pages folder and the navigation), strict: a broken link in markdown stops the build.
+   the pages folder, the navigation and the site's description, which counts the lessons),
+   strict: a broken link in markdown stops the build.
 4. Replace the output folder by the new site in one rename: a failed build leaves the previous
-   site (or none) in place, never a half-built one.
+   site (or none) in place, never a half-built one (`replace_folder` moves the previous site
+   back if the new one cannot be moved in).
 
-Exit status: 0 built; 2 when a lesson fails to execute (its name, the failing cell's number
-and source, and the error are printed) or nothing matches the arguments; 1 when mkdocs fails.
+Exit status: 0 built; 2 when a lesson cannot be read or fails to execute (its name, the
+failing cell's number and source, and the error are printed) or nothing matches the arguments;
+1 when assembling the pages, mkdocs or the final rename fails (the step is named).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.metadata
 import logging
 import os
 import shutil
@@ -45,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import nbformat
 from notebook_tools import ROOT, SOLUTIONS, kernel_env, write_atomically
 from run_lessons import gallery_images, gallery_png
+from site_cache import source_digest
 from site_pages import (
     LessonPage,
     banner,
@@ -52,14 +56,13 @@ from site_pages import (
     index_markdown,
     lesson_summary,
     link_lessons,
+    page_heading,
     provenance,
+    repository_links,
+    site_description,
     with_banner,
 )
 
-#: Folders whose files a lesson may read: a change in any of them re-executes every lesson.
-HASHED = ("vgg_mat", "nst", "data", "tests/fixtures")
-#: Packages whose versions change what a lesson prints or draws.
-VERSIONED = ("tensorflow", "numpy", "scipy", "matplotlib", "pillow", "ipykernel", "nbclient")
 #: MathJax's ``config/local/site.js`` (named in mkdocs.yml's MathJax URLs). The math is drawn
 #: with the web font jupyter-server-mathjax ships (STIX-Web: MathJax's TeX fonts are left out of
 #: it), so nothing may ask for a TeX font: the blank measuring font and the fonts of the hidden
@@ -108,27 +111,29 @@ class LessonFailed(Exception):
         )
 
 
-def source_digest() -> str:
-    """A hash of everything besides a notebook that its executed copy depends on."""
-    from vgg_mat.download import WeightsNotFoundError, find_weights
+class LessonUnreadable(Exception):
+    """A lesson's notebook could not be read: missing, unreadable, or not a notebook."""
 
-    digest = hashlib.sha256()
-    for folder in HASHED:
-        for path in sorted((ROOT / folder).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    def __init__(self, path: Path, error: Exception):
+        super().__init__(f"{path}: {error}")
+        self.path, self.error = path, error
+
+    def report(self) -> str:
+        """Two lines: which lesson could not be read and why; no site written."""
+        what = f"{type(self.error).__name__}: {str(self.error).strip().splitlines()[0]}"
+        return (
+            f"build_site: lesson {self.path.stem} cannot be read ({self.path}): {what}\n"
+            "build_site: no site written (the previous one, if any, is unchanged)"
+        )
+
+
+def read_lesson(path: Path) -> tuple[bytes, nbformat.NotebookNode]:
+    """A lesson notebook's bytes and its parsed form; `LessonUnreadable` when it cannot be read."""
     try:
-        weights = find_weights()
-        stat = weights.stat()
-        digest.update(f"weights {weights} {stat.st_size} {stat.st_mtime_ns}".encode())
-    except WeightsNotFoundError:
-        digest.update(b"weights none")
-    for package in VERSIONED:
-        try:
-            digest.update(f"{package} {importlib.metadata.version(package)}".encode())
-        except importlib.metadata.PackageNotFoundError:
-            digest.update(f"{package} absent".encode())
-    return digest.hexdigest()
+        raw = path.read_bytes()
+        return raw, nbformat.reads(raw.decode("utf-8"), as_version=4)
+    except Exception as error:  # OSError, UnicodeDecodeError, NotJSONError, a malformed notebook
+        raise LessonUnreadable(path, error) from None
 
 
 def _failed_cell(notebook: nbformat.NotebookNode) -> int:
@@ -144,11 +149,12 @@ def _failed_cell(notebook: nbformat.NotebookNode) -> int:
 def execute(path: Path, *, timeout: int) -> nbformat.NotebookNode:
     """Run a notebook in a fresh kernel (cwd = its folder), figures kept; `LessonFailed` on error.
 
-    A cell that raises, runs past `timeout` seconds or kills the kernel fails the lesson.
+    A cell that raises, runs past `timeout` seconds or kills the kernel fails the lesson;
+    `LessonUnreadable` when the notebook cannot be read.
     """
     from nbclient import NotebookClient
 
-    notebook = nbformat.read(path, as_version=4)
+    _, notebook = read_lesson(path)
     folder = {"metadata": {"path": str(path.parent)}}
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources=folder)
     try:
@@ -174,9 +180,10 @@ def executed(
     """The executed copy of a notebook, from `cache` when its key matches: ``(notebook, hit)``.
 
     The key hashes the notebook's bytes with `digest` (`source_digest`); a new copy replaces the
-    lesson's older ones in the cache.
+    lesson's older ones in the cache. `LessonUnreadable` when the notebook cannot be read.
     """
-    key = hashlib.sha256(path.read_bytes() + digest.encode()).hexdigest()[:20]
+    raw, _ = read_lesson(path)
+    key = hashlib.sha256(raw + digest.encode()).hexdigest()[:20]
     stored = cache / f"{path.stem}-{key}.ipynb"
     if stored.exists():
         return nbformat.read(stored, as_version=4), True
@@ -219,17 +226,17 @@ def assemble(
     )
     if (docs / "figures").is_dir():
         shutil.copytree(docs / "figures", src / "figures")
+    linked: set[str] = set()  # the repository's top-level pages that docs/ pages link to
     for page in sorted(docs.glob("*.md")):
-        shutil.copy2(page, src / page.name)
-        heading = next(
-            (
-                line[2:].strip()
-                for line in page.read_text(encoding="utf-8").splitlines()
-                if line.startswith("# ")
-            ),
-            page.stem,
-        )
-        extra.append((heading, page.name))
+        text, outside = repository_links(page.read_text(encoding="utf-8"))
+        linked.update(outside)
+        (src / page.name).write_text(text, encoding="utf-8")
+        extra.append((page_heading(text, page.stem), page.name))
+    for name in sorted(linked - {page.name for page in docs.glob("*.md")}):
+        if (docs.parent / name).is_file():  # else mkdocs (strict) reports the broken link
+            text = (docs.parent / name).read_text(encoding="utf-8")
+            (src / name).write_text(text, encoding="utf-8")
+            extra.append((page_heading(text, Path(name).stem), name))
     shutil.copytree(mathjax_folder(), src / "assets" / "mathjax")
     local = src / "assets" / "mathjax" / "config" / "local"
     local.mkdir(parents=True, exist_ok=True)
@@ -241,8 +248,9 @@ def assemble(
     return nav
 
 
-def mkdocs_build(src: Path, site: Path, nav: list, config: Path) -> None:
-    """``mkdocs build --strict`` of the pages in `src` into `site`, with `config`'s settings."""
+def mkdocs_build(src: Path, site: Path, nav: list, config: Path, description: str) -> None:
+    """``mkdocs build --strict`` of the pages in `src` into `site`, with `config`'s settings,
+    the navigation `nav` and the site's `description` (`site_description`)."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
@@ -250,7 +258,14 @@ def mkdocs_build(src: Path, site: Path, nav: list, config: Path) -> None:
     handler.setFormatter(logging.Formatter("mkdocs %(levelname)s: %(message)s"))
     handler.setLevel(logging.WARNING)
     logging.getLogger("mkdocs").addHandler(handler)
-    settings = load_config(str(config), docs_dir=str(src), site_dir=str(site), nav=nav, strict=True)
+    settings = load_config(
+        str(config),
+        docs_dir=str(src),
+        site_dir=str(site),
+        nav=nav,
+        site_description=description,
+        strict=True,
+    )
     settings.plugins.on_startup(command="build", dirty=False)
     try:
         build(settings)
@@ -260,10 +275,20 @@ def mkdocs_build(src: Path, site: Path, nav: list, config: Path) -> None:
 
 
 def replace_folder(new: Path, out: Path, trash: Path) -> None:
-    """Put `new` at `out` by renames (same file system); the old `out` goes to `trash`."""
-    if out.exists():
-        os.replace(out, trash)
-    os.replace(new, out)
+    """Put `new` at `out` by renames (same file system); the old `out` goes to `trash`.
+
+    When the second rename fails, the old `out` is moved back before the error is raised, so
+    that cleaning up `trash` never deletes the previous site.
+    """
+    if not out.exists():
+        os.replace(new, out)
+        return
+    os.replace(out, trash)
+    try:
+        os.replace(new, out)
+    except BaseException:
+        os.replace(trash, out)
+        raise
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -291,22 +316,30 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         try:
             lessons[path.stem], hit = executed(path, args.cache, digest, timeout=args.timeout)
-        except LessonFailed as failure:
+        except (LessonFailed, LessonUnreadable) as failure:
             print(failure.report(), file=sys.stderr)
             return 2
         how = "cached  " if hit else f"{time.perf_counter() - start:6.1f} s"
         print(f"ok     {path.name}  {how}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{args.out.name}-", dir=args.out.parent))
+    step = "assembling the pages"
     try:
         nav = assemble(lessons, args.docs, args.readme, staging / "src")
-        mkdocs_build(staging / "src", staging / "site", nav, args.config)
+        titles = [lesson_summary(notebook)[0] for notebook in lessons.values()]
+        step = "mkdocs build"
+        mkdocs_build(staging / "src", staging / "site", nav, args.config, site_description(titles))
+        step = f"moving the new site to {args.out}"
         replace_folder(staging / "site", args.out, staging / "old")
     except Exception as error:
-        print(f"build_site: mkdocs failed: {error}; no site written", file=sys.stderr)
+        print(f"build_site: {step} failed: {error}; no site written", file=sys.stderr)
+        if (staging / "old").exists():  # the previous site could not be moved back: keep it
+            print(f"build_site: the previous site is in {staging / 'old'}", file=sys.stderr)
+            staging = None
         return 1
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     print(
         f"site -> {args.out} ({len(lessons)} lessons); read it: python -m http.server -d {args.out}"
     )

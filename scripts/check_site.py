@@ -13,7 +13,8 @@ browsers are never used or downloaded. A problem is:
 - a page that does not load (HTTP status, or no ``load`` event within the timeout);
 - a JavaScript error: an uncaught exception, or a console message of type ``error`` (which
   includes a resource that failed to load);
-- a request for anything outside the site (blocked: the site must work offline);
+- a request for anything outside the site (blocked: the site must work offline; the browser
+  itself is offline too, `open_browser`);
 - an image whose ``naturalWidth`` is 0 (it did not load or decode);
 - an internal link (``<a href>``) to a file that does not exist, or to an ``#anchor`` that the
   target page does not have;
@@ -49,6 +50,11 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Offline at the browser's level, not only for the pages' own requests (which `check_site`'s
+    # Playwright route sees and reports): every host name but 127.0.0.1 resolves to nothing, and
+    # whatever is not loopback goes through a proxy where nothing listens (port 9, discard).
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--proxy-server=127.0.0.1:9",
 ]
 #: Folders of the site whose .html files are not pages (the theme's and MathJax's assets).
 NOT_PAGES = ("assets", "search")
@@ -139,6 +145,18 @@ def _screenshots(context, base: str, folder: Path, into: Path) -> None:
     page.close()
 
 
+def open_browser(playwright, profile: str, browser: Path = CHROMIUM):
+    """Headless `browser` (Chromium) in the empty profile folder `profile`, cut off from the
+    network (`CHROMIUM_ARGS`) and without service workers (whose requests no route sees)."""
+    return playwright.chromium.launch_persistent_context(
+        profile,
+        executable_path=str(browser),
+        headless=True,
+        args=CHROMIUM_ARGS,
+        service_workers="block",
+    )
+
+
 def check_site(
     folder: Path,
     *,
@@ -172,9 +190,7 @@ def check_site(
         sync_playwright() as playwright,
         tempfile.TemporaryDirectory(prefix="site-check-profile-") as profile,
     ):
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=str(browser), headless=True, args=CHROMIUM_ARGS
-        )
+        context = open_browser(playwright, profile, browser)
         outside: list[str] = []
 
         def local_only(route):

@@ -9,6 +9,9 @@ executes the lessons, calls these, and hands the pages to mkdocs.
 - `link_lessons`     links from one lesson's notebook to another's lead to its page.
 - `index_markdown`   the course outline: each lesson's title, question and key figure.
 - `gallery_markdown` the README's "Gallery" section, with its image paths made site-relative.
+- `site_description` the site's one-line description, counting the lessons it holds.
+- `page_heading`     a markdown page's ``# `` heading.
+- `repository_links` a docs/ page's links to the repository's top-level pages, made site-relative.
 """
 
 from __future__ import annotations
@@ -202,3 +205,44 @@ def gallery_markdown(readme: str, figures_prefix: str = "docs/") -> str:
         raise ValueError("the README has no '## Gallery' section")
     section = match.group(0).replace("## Gallery", "# Gallery", 1)
     return section.replace(f"]({figures_prefix}", "](")
+
+
+def site_description(titles: list[str]) -> str:
+    """The site's description (its pages' ``<meta name="description">``): how many lessons it
+    holds and the first and last one's subjects, from their titles (`lesson_summary`). The
+    theme puts it in an HTML attribute unescaped: it holds no straight quotes or ``<>&``.
+
+    >>> site_description(["Lesson 1: Convolution", 'Lesson 2: `VGG-19` from "raw" ops'])
+    '2 executed lessons in neural style transfer, from “Convolution” to “VGG-19 from raw ops”.'
+    """
+    subjects = [re.sub(r"[`\"<>&]", "", re.sub(r"^Lesson \d+:\s*", "", title)) for title in titles]
+    if len(subjects) == 1:
+        return f"1 executed lesson in neural style transfer: “{subjects[0]}”."
+    return (
+        f"{len(subjects)} executed lessons in neural style transfer, "
+        f"from “{subjects[0]}” to “{subjects[-1]}”."
+    )
+
+
+def page_heading(markdown: str, default: str) -> str:
+    """The text of a markdown page's first ``# `` heading, or `default` when it has none.
+
+    >>> page_heading("intro\\n# Gatys et al.\\n## Losses", "gatys")
+    'Gatys et al.'
+    """
+    return next(
+        (line[2:].strip() for line in markdown.splitlines() if line.startswith("# ")), default
+    )
+
+
+def repository_links(markdown: str) -> tuple[str, list[str]]:
+    """A ``docs/`` page with its links to the repository's top-level markdown files
+    (``../BENCHMARKS.md``) pointing at the same file at the site's root, and those files' names
+    (the site builder copies them there).
+
+    >>> repository_links("see [B](../BENCHMARKS.md#sweep) and [G](gatys.md)")
+    ('see [B](BENCHMARKS.md#sweep) and [G](gatys.md)', ['BENCHMARKS.md'])
+    """
+    pattern = re.compile(r"\]\(\.\./([\w.-]+\.md)(?=[#)])")
+    names = sorted(set(pattern.findall(markdown)))
+    return pattern.sub(r"](\1", markdown), names

@@ -1,19 +1,23 @@
 """The lessons' website: `scripts/build_site.py` (make site) and `scripts/check_site.py`.
 
-The checker is shown failing on small hand-made sites (a broken image, a broken internal link,
-a JavaScript error, a lesson missing from the index) and passing on a good one, in Debian's
-Chromium (skipped, with the reason, where /usr/bin/chromium is absent; ``.ci/run`` installs it).
-The builder is shown on one-cell probe notebooks: a failing cell stops it with the lesson's name
-and the cell, exit 2, and no site written; a good probe builds a site (outline, banner, gallery,
-docs), and a second build takes the executed notebook from the cache. ``make site-check`` runs
-the checker on the real site. No lesson (no TensorFlow) runs here.
+The checker is shown failing on small hand-made sites (a broken image or link, a JavaScript or
+console error, a request outside the site, a lesson missing from the index), its browser offline
+even without the route, and passing on a good site, in Debian's Chromium (skipped, with the
+reason, where /usr/bin/chromium is absent; ``.ci/run`` installs it). The builder is shown on
+one-cell probe notebooks: a failing cell or an unreadable notebook stops it with the lesson's
+name, exit 2, no site written; a good probe builds a site, a failed final rename keeps the
+previous one; the cache misses after a change in the library, Python or a variable it reads.
+``make site-check`` runs the checker on the real site. No lesson (no TensorFlow) runs here.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import io
+import os
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -107,6 +111,16 @@ BREAKAGES = {
         _page("<script>noSuchFunction()</script>"),
         "noSuchFunction",
     ),
+    "request outside the site": (
+        "outside_request.html",
+        _page('<script src="https://example.com/outside.js"></script>'),
+        "requests a resource outside the site: https://example.com/outside.js",
+    ),
+    "console error alone": (
+        "console_error.html",
+        _page("<script>console.error('a deliberate console error')</script>"),
+        "console error: a deliberate console error",
+    ),
     "lesson missing from the index": (
         "lessons/03_unlisted.html",
         _page("<p>fine</p>"),
@@ -132,6 +146,23 @@ def test_checker_fails_each_broken_page(tmp_path, playwright_available):
         assert any(expected in problem for problem in problems), (breakage, problems)
     good = ("index.html", "lessons/01_probe.html", "lessons/03_unlisted.html")
     assert [p for p in problems if p.startswith(good) and "missing from the index" not in p] == []
+
+
+@needs_chromium
+def test_checker_browser_is_offline_without_the_route(tmp_path, playwright_available):
+    """The browser itself cannot reach outside, with no route installed (the checker's route
+    sees only the pages' own requests): anything not on 127.0.0.1 meets the dead proxy."""
+    from playwright.sync_api import sync_playwright
+
+    site = _good_site(tmp_path / "site")
+    with check_site.serve(site) as base, sync_playwright() as playwright:
+        context = check_site.open_browser(playwright, str(tmp_path / "profile"))
+        try:
+            with pytest.raises(Exception, match="ERR_PROXY_CONNECTION_FAILED"):
+                context.new_page().goto("http://example.com/", timeout=30_000)
+            assert context.new_page().goto(base + "index.html").status == 200  # 127.0.0.1 is
+        finally:
+            context.close()
 
 
 def test_checker_refuses_a_missing_site(tmp_path, capsys):
@@ -193,12 +224,148 @@ def test_probe_site_builds_checks_and_caches(tmp_path, capsys, build_site):
     index = (out / "index.html").read_text()
     assert "lessons/01_probe.html" in index and "Does it run?" in index
     assert (out / "gallery.html").is_file() and (out / "architecture.html").is_file()
+    assert "1 executed lesson in neural style transfer" in index  # counted, not typed
     digest = build_site.source_digest()  # a second build takes it from the cache
     probe = notebooks / "01_probe.ipynb"
     assert build_site.executed(probe, tmp_path / "cache", digest, timeout=60)[1] is True
     _probe(notebooks, "print('changed')")  # a changed lesson runs again and replaces its copy
     assert build_site.executed(probe, tmp_path / "cache", digest, timeout=60)[1] is False
     assert len(list((tmp_path / "cache").glob("01_probe-*.ipynb"))) == 1
+
+    # The new site cannot be moved in: the previous one stays, and the error names the step.
+    previous = index
+    real_replace = os.replace
+
+    def no_new_site(source, target):
+        if Path(target) == out and Path(source).name == "site":
+            raise OSError("simulated rename failure")
+        real_replace(source, target)
+
+    capsys.readouterr()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build_site.os, "replace", no_new_site)
+        assert build_site.main(args) == 1
+    err = capsys.readouterr().err
+    assert "moving the new site to" in err and "simulated rename failure" in err
+    assert (out / "index.html").read_text() == previous
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "nb", "site"]  # no staging
+
+
+def test_failed_swap_moves_the_previous_site_back(tmp_path, monkeypatch, build_site):
+    out, staging = tmp_path / "site", tmp_path / "staging"
+    (out / "lessons").mkdir(parents=True)
+    (out / "index.html").write_text("the previous site")
+    (staging / "site").mkdir(parents=True)
+    (staging / "site" / "index.html").write_text("the new site")
+    real_replace, calls = os.replace, []
+
+    def second_fails(source, target):
+        calls.append((Path(source), Path(target)))
+        if len(calls) == 2:
+            raise OSError("simulated rename failure")
+        real_replace(source, target)
+
+    monkeypatch.setattr(build_site.os, "replace", second_fails)
+    with pytest.raises(OSError, match="simulated"):
+        build_site.replace_folder(staging / "site", out, staging / "old")
+    assert calls[1] == (staging / "site", out) and len(calls) == 3  # the third moved it back
+    assert (out / "index.html").read_text() == "the previous site"
+    assert (out / "lessons").is_dir() and not (staging / "old").exists()
+
+
+def test_unreadable_notebook_stops_the_build_with_its_name(tmp_path, capsys, build_site):
+    notebooks = tmp_path / "nb"
+    notebooks.mkdir()
+    (notebooks / "01_probe.ipynb").write_text('{"cells": [')  # cut short: not JSON
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("the previous site")
+    args = ["--notebooks", str(notebooks), "--out", str(out), "--cache", str(tmp_path / "cache")]
+    assert build_site.main(args) == 2
+    err = capsys.readouterr().err
+    assert "lesson 01_probe cannot be read" in err and "01_probe.ipynb" in err
+    assert "Traceback" not in err
+    assert (out / "index.html").read_text() == "the previous site"
+
+
+# --- the cache's key -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def site_cache(build_site, monkeypatch, tmp_path):
+    """`site_cache` hashing one small folder ``nst/`` of a temporary copy of the project."""
+    module = _load_scripts("site_cache")
+    root = tmp_path / "root"
+    (root / "nst").mkdir(parents=True)
+    (root / "nst" / "memory.py").write_text(
+        'MEMORY_VARIABLE = "NST_MEMORY_AVAILABLE"\nbudget = os.environ.get(MEMORY_VARIABLE)\n'
+    )
+    monkeypatch.setattr(module, "ROOT", root)
+    monkeypatch.setattr(module, "HASHED", ("nst",))
+    monkeypatch.delenv("NST_MEMORY_AVAILABLE", raising=False)
+    return module
+
+
+def test_a_change_under_nst_misses_the_cache(tmp_path, monkeypatch, build_site, site_cache):
+    probe, runs = _probe(tmp_path / "nb", "x = 1") / "01_probe.ipynb", []
+    monkeypatch.setattr(
+        build_site, "execute", lambda path, timeout: runs.append(path) or nbformat.read(path, 4)
+    )
+    cache, before = tmp_path / "cache", site_cache.source_digest()
+    assert site_cache.source_digest() == before
+    assert build_site.executed(probe, cache, before, timeout=60)[1] is False
+    assert build_site.executed(probe, cache, before, timeout=60)[1] is True
+    (site_cache.ROOT / "nst" / "memory.py").write_text("# changed\n", encoding="utf-8")
+    after = site_cache.source_digest()
+    assert after != before
+    assert build_site.executed(probe, cache, after, timeout=60)[1] is False
+    assert len(runs) == 2
+
+
+def test_cache_key_holds_python_and_the_variables_the_library_reads(monkeypatch, site_cache):
+    before = site_cache.source_digest()
+    monkeypatch.setenv("NST_MEMORY_AVAILABLE", "2G")  # read by the hashed nst/memory.py
+    assert site_cache.source_digest() != before
+    monkeypatch.delenv("NST_MEMORY_AVAILABLE")
+    monkeypatch.setenv("NST_NOT_READ_ANYWHERE", "1")
+    assert site_cache.source_digest() == before
+    monkeypatch.setattr(site_cache.sys, "version", site_cache.sys.version + " (another build)")
+    assert site_cache.source_digest() != before
+
+
+def test_the_variables_read_are_found_in_the_library(build_site):
+    site_cache = _load_scripts("site_cache")
+    sources = [
+        path.read_text(encoding="utf-8")
+        for folder in ("nst", "vgg_mat")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+    ]
+    found = set(site_cache.read_variables(sources))
+    assert {"TF_ENABLE_ONEDNN_OPTS", "VGG_MAT_SKIP_CHECKSUM", "VGG19_MAT", "VGG_MAT_HOME"} <= found
+    assert "NST_MEMORY_AVAILABLE" in found
+
+
+def test_versions_come_from_whichever_distribution_provides_a_module(monkeypatch, build_site):
+    site_cache = _load_scripts("site_cache")
+    versions = {"tensorflow-cpu": "2.21.0"}
+    monkeypatch.setattr(site_cache.importlib.metadata, "version", versions.__getitem__)
+    providers = {"tensorflow": ["tensorflow-cpu"]}
+    assert site_cache.installed_versions("tensorflow", providers) == ["tensorflow-cpu 2.21.0"]
+    assert site_cache.installed_versions("numpy", providers) == ["numpy absent"]
+
+
+def test_doctests_of_the_site_scripts(build_site):
+    """scripts/ is outside pytest's doctest folders: its examples run here."""
+    import doctest
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        modules = [importlib.import_module(name) for name in ("site_pages", "site_cache")]
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    for module in modules:
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, (module.__name__, result)
 
 
 def test_lesson_summary_and_provenance_read_a_notebook():
@@ -222,10 +389,13 @@ def test_gallery_page_from_the_readme_points_at_existing_figures():
 
 
 def _load_pages():
-    import sys
+    return _load_scripts("site_pages")
 
+
+def _load_scripts(name: str):
+    """A module of scripts/ that imports its neighbours (notebook_tools, ...) by name."""
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
-        return _load("site_pages")
+        return _load(name)
     finally:
         sys.path.remove(str(ROOT / "scripts"))
