@@ -40,7 +40,14 @@ def _parse(argv):
     parser.add_argument("--quick", action="store_true", help="width/8, 64 and 128 px")
     parser.add_argument("--precision", default="bfloat16", choices=("bfloat16", "float16"))
     parser.add_argument("--rounds", type=int, default=None, help="timed steps per variant")
+    parser.add_argument("--sizes", type=int, nargs="+", default=None, help="step-time sizes, px")
+    parser.add_argument("--budget", type=int, default=None,
+                        help="Adam iterations of the quality stage (L-BFGS: a third)")  # fmt: skip
     parser.add_argument("--output", type=Path, default=None, help="Markdown file to update")
+    parser.add_argument("--render", action="store_true", help="only rewrite the Markdown")
+    parser.add_argument(
+        "--keep-steps", action="store_true", help="reuse the previous step times; measure quality"
+    )
     return parser.parse_args(argv)
 
 
@@ -92,9 +99,12 @@ def quality(weights, size, optimizer, precisions, iterations, checkpoints):
         return float(judge.values(z)[0])
 
     every = max(1, iterations // 30)
-    out = {}
-    for p in precisions:
-        run = _runs(content, style, weights, optimizer, p, iterations)
+    out, final32 = {}, None
+    for p in precisions:  # float32 first: its final loss is the mark the others race to
+        # a reduced run may go on past `iterations` (up to 3x) until it reaches that mark
+        run = _runs(
+            content, style, weights, optimizer, p, iterations * (1 if p == "float32" else 3)
+        )
         next(run)  # the start: not timed (targets, compilation)
         spent, trace, at = 0.0, [], {}
         while True:
@@ -108,11 +118,16 @@ def quality(weights, size, optimizer, precisions, iterations, checkpoints):
                 trace.append((step.iteration, spent, loss))
                 if step.iteration in checkpoints:
                     at[step.iteration] = loss
+                if final32 is not None and step.iteration >= iterations and loss <= final32:
+                    break
+        run.close()
         out[p] = {"at": at, "trace": trace, "seconds": spent}
-    final32 = out["float32"]["trace"][-1]
+        if p == "float32":
+            final32 = trace[-1][2]
     for p in precisions:
-        reached = [s for _, s, loss in out[p]["trace"] if loss <= final32[2]]
-        out[p]["time_to_float32_final"] = reached[0] if reached else None
+        reached = [(i, s) for i, s, loss in out[p]["trace"] if loss <= final32]
+        out[p]["time_to_float32_final"] = reached[0][1] if reached else None
+        out[p]["iterations_to_float32_final"] = reached[0][0] if reached else None
     return out
 
 
@@ -121,7 +136,13 @@ def render(results: dict) -> str:
     lines = [BEGIN, "", f"### Reduced precision: {p} against float32", ""]
     lines += [
         f"Measured {results['date']} by `{results['command']}`; weights: {results['weights']}; "
-        f"machine: {results['machine']}; load average at the start {results['load']}.",
+        f"machine: {results['machine']}; load average at the start {results['load']}, at the "
+        f"end {results.get('load_end', '?')}."
+        + (
+            f" Step times measured {results['steps_measured']} (load {results['steps_load']})."
+            if "steps_measured" in results
+            else ""
+        ),
         "",
         "| size | optimiser | float32 s/step | " + p + " s/step | ratio |",
         "|---|---|---|---|---|",
@@ -141,10 +162,41 @@ def render(results: dict) -> str:
             shown = "-" if b is None else f"{b:.4g} | {b / a:.3f}"
             lines.append(f"| {it} | {a:.4g} | {shown} |")
         t32, t16 = q["float32"]["seconds"], q[p]["time_to_float32_final"]
-        reached = "not reached" if t16 is None else f"{t16:.1f} s = **{t16 / t32:.2f}x**"
-        lines += ["", f"Time to the float32 run's final loss: float32 {t32:.1f} s, {p} {reached}."]
+        n32, n16 = q["float32"]["trace"][-1][0], q[p].get("iterations_to_float32_final")
+        reached = (
+            f"not reached in {q[p]['trace'][-1][0]} iterations"
+            if t16 is None
+            else f"{t16:.1f} s ({n16} iterations) = **{t16 / t32:.2f}x**"
+        )
+        lines += [
+            "",
+            f"Time to the float32 run's final loss (optimisation only): float32 {t32:.1f} s "
+            f"({n32} iterations), {p} {reached}.",
+        ]
+    lines += ["", "Against issue 13's targets:", ""] + [f"- {v}" for v in verdicts(results)]
     lines += ["", END]
     return "\n".join(lines)
+
+
+def verdicts(results: dict) -> list[str]:
+    """PASS or MISS for each of issue 13's targets (Adam), with the figure."""
+    p, out = results["precision"], []
+    for row in (r for r in results["steps"] if r["optimizer"] == "adam"):
+        ratio = row[p] / row["float32"]
+        mark = "PASS" if ratio <= 0.62 else "MISS"
+        out.append(f"{mark}: step time at {row['size']} px {ratio:.2f}x float32's (target 0.62x)")
+    adam = results["quality"].get("adam")
+    if adam:
+        first = min(adam["float32"]["at"], key=int)
+        gap = adam[p]["at"][first] / adam["float32"]["at"][first] - 1
+        mark = "PASS" if abs(gap) <= 0.05 else "MISS"
+        out.append(f"{mark}: float32 loss after {first} iterations {gap:+.1%} (target within 5 %)")
+        t16 = adam[p]["time_to_float32_final"]
+        ratio = None if t16 is None else t16 / adam["float32"]["seconds"]
+        mark = "PASS" if ratio is not None and ratio <= 0.6 else "MISS"
+        shown = "not reached" if ratio is None else f"{ratio:.2f}x"
+        out.append(f"{mark}: time to the float32 run's final loss {shown} (target 0.6x)")
+    return out
 
 
 def write_section(path: Path, section: str) -> None:
@@ -167,12 +219,22 @@ def main(argv=None) -> int:
     from benchmarks import inputs, report
 
     quick = args.quick
+    folder = inputs.cache_dir()
+    name = "precision-quick.json" if quick else "precision.json"
+    output = args.output or (
+        folder / "BENCHMARKS-precision-quick.md" if quick else inputs.REPO_ROOT / "BENCHMARKS.md"
+    )
+    if args.render:
+        write_section(output, render(json.loads((folder / name).read_text(encoding="utf-8"))))
+        print(f"rewrote {output}", file=sys.stderr)
+        return 0
     width = 8 if quick else 1
-    sizes = [64, 128] if quick else [256, 512]
+    sizes = args.sizes or ([64, 128] if quick else [256, 512])
     rounds = args.rounds or (3 if quick else 5)
-    quality_size = 64 if quick else 256
-    budgets = {"adam": 60 if quick else 300, "lbfgs": 30 if quick else 100}
-    checkpoints = {30, 100, 300} if not quick else {10, 30, 60}
+    quality_size = min(sizes) if quick else 256
+    adam = args.budget or (60 if quick else 300)
+    budgets = {"adam": adam, "lbfgs": max(1, adam // 3)}
+    checkpoints = {max(1, adam // 10), max(1, adam // 3), adam}  # 30, 100, 300
     weights = vgg_mat.load(inputs.weights_path(width), up_to="relu5_1")
     precisions = ("float32", args.precision)
     shown = sys.argv[1:] if argv is None else argv
@@ -187,6 +249,11 @@ def main(argv=None) -> int:
         "quality": {},
         "quality_size": quality_size,
     }
+    if args.keep_steps and (folder / name).is_file():
+        previous = json.loads((folder / name).read_text(encoding="utf-8"))
+        results["steps"], sizes = previous["steps"], []
+        results["steps_measured"] = previous.get("steps_measured", previous["date"])
+        results["steps_load"] = previous.get("steps_load", previous["load"])
     for size in sizes:
         for optimizer in ("adam", "lbfgs"):
             row = step_times(weights, size, optimizer, precisions, rounds)
@@ -198,12 +265,8 @@ def main(argv=None) -> int:
             weights, quality_size, optimizer, precisions, iterations, kept
         )
         print(f"quality {optimizer} done", file=sys.stderr, flush=True)
-    folder = inputs.cache_dir()
-    name = "precision-quick.json" if quick else "precision.json"
+    results["load_end"] = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     (folder / name).write_text(json.dumps(results, indent=1), encoding="utf-8")
-    output = args.output or (
-        folder / "BENCHMARKS-precision-quick.md" if quick else inputs.REPO_ROOT / "BENCHMARKS.md"
-    )
     write_section(output, render(results))
     print(f"wrote {output}", file=sys.stderr)
     return 0

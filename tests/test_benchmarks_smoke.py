@@ -217,3 +217,25 @@ def test_memory_rounds_keep_the_median_run(bench):
     assert verdict[2] == "PASS"
     text = report.render(results)
     assert "| 1024 | ours: nst.stylize, L-BFGS | 3200 (3116-3289) | 0.80 |" in text
+
+
+def test_precision_benchmark_runs_and_states_its_verdicts(monkeypatch, tmp_path):
+    monkeypatch.syspath_prepend(str(REPO))
+    monkeypatch.setenv("NST_BENCH_CACHE", str(tmp_path / "cache"))
+    import benchmarks.precision as precision
+
+    out = tmp_path / "B.md"
+    out.write_text("# Benchmarks\n\nhand-written text\n", encoding="utf-8")
+    argv = ["--quick", "--sizes", "32", "--rounds", "1", "--budget", "6", "--output", str(out)]
+    assert precision.main(argv) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "hand-written text" in text  # kept: only the PRECISION section is generated
+    assert text.count(precision.BEGIN) == text.count(precision.END) == 1
+    assert "| 32 px | adam |" in text and "| 32 px | lbfgs |" in text
+    results = json.loads((tmp_path / "cache" / "precision-quick.json").read_text())
+    assert set(results["quality"]) == {"adam", "lbfgs"}
+    assert sorted(map(int, results["quality"]["adam"]["float32"]["at"])) == [1, 2, 6]
+    verdicts = precision.verdicts(results)
+    assert len(verdicts) == 3 and all(v.startswith(("PASS", "MISS")) for v in verdicts)
+    slow = {**results, "steps": [{**results["steps"][0], "bfloat16": 1.0, "float32": 1.0}]}
+    assert precision.verdicts(slow)[0].startswith("MISS: step time at 32 px 1.00x")
