@@ -194,6 +194,17 @@ def build_site():
     return _load("build_site")
 
 
+@pytest.fixture(autouse=True)
+def absl_writes_to_the_real_stderr(monkeypatch):
+    """mkdocs-jupyter's nbconvert app (traitlets) calls logging.config.dictConfig, which closes
+    every logging handler of the process. absl's (TensorFlow's, when an earlier test loaded it)
+    then closes the stream it was made with unless that is the current sys.stderr: under pytest,
+    a capture file, and the whole run dies. (Outside pytest it is sys.stderr itself.)"""
+    absl = sys.modules.get("absl.logging")
+    if absl is not None:
+        monkeypatch.setattr(absl.get_absl_handler().python_handler, "stream", sys.__stderr__)
+
+
 def test_failing_notebook_stops_the_build(tmp_path, capsys, build_site):
     notebooks = _probe(tmp_path / "nb", "x = 1", "y = x / 0  # fails", "z = 2")
     out = tmp_path / "out" / "site"
