@@ -53,6 +53,26 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
+def check_writable(folder: Path) -> Path:
+    """The nearest existing folder at or above `folder` (where the missing ones will be made);
+    UsageError when it is a file or cannot be written to."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(
+            f"output folder {folder}: {existing} is a file, not a folder; choose another -o"
+        )
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        raise UsageError(
+            f"output folder {existing} is not writable ({error.strerror}); choose another -o"
+        ) from None
+    return existing
+
+
 def check_output(out: Path, inputs: Sequence[Path], *, snapshots: bool) -> Path:
     """OUT must have a supported extension, a folder that exists or can be made (`make_folder`
     makes it, once the run is about to write), and overwrite no input; OUT, its manifest and
@@ -68,20 +88,7 @@ def check_output(out: Path, inputs: Sequence[Path], *, snapshots: bool) -> Path:
         if path.is_dir():
             raise UsageError(f"{what} {path}: is a folder; choose another -o")
     folder = out.parent
-    existing = folder  # the nearest folder that exists: where the missing ones will be made
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise UsageError(
-            f"output folder {folder}: {existing} is a file, not a folder; choose another -o"
-        )
-    try:
-        with tempfile.TemporaryFile(dir=existing):
-            pass
-    except OSError as error:
-        raise UsageError(
-            f"output folder {existing} is not writable ({error.strerror}); choose another -o"
-        ) from None
+    check_writable(folder)
     ours = [out, manifest_path(out), plot_path(out)]
     snapshot_name = re.compile(rf"{re.escape(out.stem)}\.\d{{4,}}\.png")
     for source in inputs:

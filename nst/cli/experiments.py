@@ -15,12 +15,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from nst.cli.checks import check_writable
 from nst.cli.errors import UsageError
 from nst.manifest import (
     SYNTHETIC_NOTICE,
@@ -99,16 +99,7 @@ def check_output_folder(folder: Path, inputs: Sequence[Path]) -> Path:
             raise UsageError(
                 f"output folder {folder} is the input folder of {source}; choose another -o"
             )
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    try:
-        with tempfile.TemporaryFile(dir=existing):
-            pass
-    except OSError as error:
-        raise UsageError(
-            f"output folder {existing} is not writable ({error.strerror}); choose another -o"
-        ) from None
+    check_writable(folder)
     return folder
 
 
