@@ -76,7 +76,7 @@ def _child(
 ) -> dict:
     """Run one mode (``single`` or ``c2f``) at ``size x size``; return what it measured."""
     from benchmarks import inputs
-    from benchmarks.memory import _vm_hwm_kib
+    from benchmarks.memory import vm_hwm_kib
 
     content, style = inputs.images(size)
     import tensorflow as tf  # noqa: F401  (import time belongs to the command)
@@ -110,7 +110,7 @@ def _child(
         record["iterations"] = step.iteration
         record["end_loss"] = loss
         record["end_s"] = time.time() - start
-        record["peak_so_far_kib"] = _vm_hwm_kib()
+        record["peak_so_far_kib"] = vm_hwm_kib()
         if mode == "c2f" and k == last and target is not None and loss <= target:
             reached = True
             break
@@ -133,7 +133,7 @@ def _child(
         "to_quality_s": final["end_s"],
         "in_stylize_s": final["end_s"] - (t_call - start),
         "total_s": t_end,
-        "vm_hwm_kib": _vm_hwm_kib(),
+        "vm_hwm_kib": vm_hwm_kib(),
     }
 
 

@@ -27,19 +27,10 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.memory import vm_hwm_kib
+
 #: The transformation network benchmarked: Johnson et al.'s sizes.
 JOHNSON = {"width": 32, "blocks": 5}
-
-
-def _peak_kib() -> int | None:
-    """This process's ``VmHWM`` (peak resident set) in KiB, from /proc; None if unreadable."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
 
 
 def _trainer(weights_file, size: int, batch: int, steps: int):
@@ -194,7 +185,9 @@ def _memory_child(weights_file: str, size: int, batch: int) -> None:
     model, loss, source, settings = _trainer(weights_file, size, batch, 2)
     for _ in train(model, loss, source, settings):
         pass
-    print(json.dumps({"size": size, "batch": batch, "peak_rss_mib": _peak_kib() / 1024}))
+    peak = vm_hwm_kib()
+    mib = None if peak is None else peak / 1024
+    print(json.dumps({"size": size, "batch": batch, "peak_rss_mib": mib}))
 
 
 def main(argv: list[str] | None = None) -> int:

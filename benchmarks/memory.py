@@ -44,7 +44,7 @@ VARIANTS = ("keras-tf", "keras-eager", "ours-adam", "ours-lbfgs")
 PROTOTYPES = ("ours-adam-convonly",)
 
 
-def _vm_hwm_kib() -> int | None:
+def vm_hwm_kib() -> int | None:
     """``VmHWM`` (peak resident set) of this process from /proc, in KiB; None if unreadable."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -125,7 +125,7 @@ def _child(variant: str, size: int, steps: int, weights: str, start: float, save
         "first_step_s": t_first,
         "total_s": time.time() - start,
         "final_loss": float(final_loss),
-        "vm_hwm_kib": _vm_hwm_kib(),
+        "vm_hwm_kib": vm_hwm_kib(),
         "ru_maxrss_self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     }
 

@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from nst.atomic import write_atomic
+
 BEGIN, END = "<!-- BEGIN PRECISION -->", "<!-- END PRECISION -->"
 
 
@@ -206,9 +208,7 @@ def write_section(path: Path, section: str) -> None:
         text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, lambda stream: stream.write(text.encode("utf-8")))
 
 
 def main(argv=None) -> int:
@@ -266,7 +266,8 @@ def main(argv=None) -> int:
         )
         print(f"quality {optimizer} done", file=sys.stderr, flush=True)
     results["load_end"] = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    (folder / name).write_text(json.dumps(results, indent=1), encoding="utf-8")
+    payload = json.dumps(results, indent=1).encode("utf-8")
+    write_atomic(folder / name, lambda stream: stream.write(payload))
     write_section(output, render(results))
     print(f"wrote {output}", file=sys.stderr)
     return 0

@@ -46,7 +46,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import nbformat
-from notebook_tools import ROOT, SOLUTIONS, kernel_env, write_atomically
+from notebook_tools import ROOT, SOLUTIONS, kernel_env, notebook_client, write_atomically
 from run_lessons import gallery_images, gallery_png
 from site_cache import source_digest
 from site_pages import (
@@ -152,11 +152,8 @@ def execute(path: Path, *, timeout: int) -> nbformat.NotebookNode:
     A cell that raises, runs past `timeout` seconds or kills the kernel fails the lesson;
     `LessonUnreadable` when the notebook cannot be read.
     """
-    from nbclient import NotebookClient
-
     _, notebook = read_lesson(path)
-    folder = {"metadata": {"path": str(path.parent)}}
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources=folder)
+    client = notebook_client(notebook, path.parent, timeout)
     try:
         client.execute(env=kernel_env(keep_figures=True))
     except Exception as error:  # CellExecutionError, CellTimeoutError, DeadKernelError

@@ -289,21 +289,16 @@ def execute_notebook(
     `nbclient.exceptions.CellExecutionError` with the cell's source and traceback.
     `keep_figures` as in `kernel_env`.
     """
-    from nbclient import NotebookClient
-
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
+    client = notebook_client(notebook, path.parent, timeout)
     client.execute(env=kernel_env(keep_figures=keep_figures))
     return notebook
 
 
-def _client(notebook: nbformat.NotebookNode, folder: Path, timeout: int):
+def notebook_client(notebook: nbformat.NotebookNode, folder: Path, timeout: int):
+    """An nbclient client for `notebook`: this interpreter's ``python3`` kernel, cwd `folder`,
+    `timeout` seconds per cell."""
     from nbclient import NotebookClient
 
     return NotebookClient(
@@ -340,7 +335,7 @@ def execute_graded(source: Path, *, timeout: int = 300) -> list[str]:
     originals = lesson_cells(source)
     cells = render_cells(originals, "solution")
     problems = []
-    client = _client(notebook, SOLUTIONS, timeout)
+    client = notebook_client(notebook, SOLUTIONS, timeout)
     with client.setup_kernel(env=kernel_env()):
         for position, (cell, node) in enumerate(zip(cells, notebook.cells, strict=True)):
             if node.cell_type != "code":
@@ -375,7 +370,7 @@ def run_until_error(path: Path, *, timeout: int = 300) -> tuple[int, str, str] |
 
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
-    client = _client(notebook, path.parent, timeout)
+    client = notebook_client(notebook, path.parent, timeout)
     with client.setup_kernel(env=kernel_env()):
         for position, node in enumerate(notebook.cells):
             if node.cell_type != "code":

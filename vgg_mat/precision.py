@@ -111,16 +111,16 @@ def fast_path(precision: str) -> tuple[str, str]:
         )
     if precision == "float16":
         return "slow", "TensorFlow's CPU kernels have no fast float16 (measured 1.2x float32)"
-    flags = _cpu_flags()
     if os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "0":
         return "refuse", (
             "oneDNN is off (TF_ENABLE_ONEDNN_OPTS=0), and TensorFlow's own CPU kernels emulate "
             "bfloat16 (measured 10x slower than float32)"
         )
+    flags = _cpu_flags()
     if flags is None:
         return "slow", "cannot tell whether this CPU has bfloat16 instructions"
-    if flags & set(BF16_CPU_FLAGS):
-        return "fast", f"the CPU has {', '.join(sorted(flags & set(BF16_CPU_FLAGS)))}"
+    if present := flags & set(BF16_CPU_FLAGS):
+        return "fast", f"the CPU has {', '.join(sorted(present))}"
     return "refuse", (
         "this CPU has no bfloat16 instructions (avx512_bf16 or amx_bf16), and emulating them "
         "was measured 10x slower than float32"

@@ -13,6 +13,7 @@ weights, a progress bar fed by steps or by counts, and the manifest of one run's
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -163,7 +164,7 @@ def write_result(
     keep = None
     if result.image is not None:
         keep = SimpleNamespace(iteration=result.iteration, losses=result.losses, image=result.image)
-    finite = [r for r in records if r.losses.get("total") == r.losses.get("total")]
+    finite = [r for r in records if math.isfinite(r.losses.get("total", math.nan))]
     best = min(finite, key=lambda r: r.losses["total"], default=None)
     history = RunHistory(records=records, best=best, last=keep)
     failed = result.status != "completed"

@@ -136,9 +136,13 @@ def test_float16_backward_survives_a_gradient_beyond_its_range(tiny_weights, con
     assert _cosine(grads["float16"], grads["float32"]) > 0.99
 
 
+def _no_gpu(monkeypatch):
+    """The CPU side of the machine check, also on a machine with a GPU."""
+    monkeypatch.setattr(precision.tf.config, "list_physical_devices", lambda kind=None: [])
+
+
 def test_the_machine_check_refuses_emulated_bfloat16(monkeypatch):
-    if tf.config.list_physical_devices("GPU"):
-        pytest.skip("a GPU is visible: the CPU checks do not apply")
+    _no_gpu(monkeypatch)
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
     with pytest.raises(ValueError, match="bfloat16.*refused.*10x slower"):
         precision.check_precision("bfloat16")
@@ -152,8 +156,7 @@ def test_the_machine_check_refuses_emulated_bfloat16(monkeypatch):
 
 
 def test_a_slow_format_warns_once(monkeypatch):
-    if tf.config.list_physical_devices("GPU"):
-        pytest.skip("a GPU is visible: float16 may well be fast there")
+    _no_gpu(monkeypatch)
     monkeypatch.setattr(precision, "_warned", set())
     with pytest.warns(precision.PrecisionWarning, match="float16.*no fast path"):
         precision.check_precision("float16")
