@@ -90,7 +90,7 @@ def _outputs(out: Path, photos: list[Path], single: bool) -> list[Path]:
 def apply_command(args: argparse.Namespace) -> int:
     """Check everything, then one forward pass per photo (or one texture)."""
     # 1. the model file and the photos, without TensorFlow
-    meta, _ = read_model_file(args.model)
+    meta, arrays = read_model_file(args.model)  # checked and read once
     arch, info = meta["architecture"], meta.get("info", {})
     out = args.output.expanduser()
     if arch["kind"] == "texture":
@@ -124,10 +124,10 @@ def apply_command(args: argparse.Namespace) -> int:
     # 2. TensorFlow and the network
     import_tensorflow(verbose=args.verbose)
     select_device(args.device)
-    from nst.feedforward.modelfile import load_model
+    from nst.feedforward.modelfile import model_from
     from nst.images import load_image, resize_image
 
-    model, _ = load_model(args.model)
+    model = model_from(meta, arrays)
     folder.mkdir(parents=True, exist_ok=True)
     label = image_label(
         info,

@@ -33,7 +33,15 @@ from nst.feedforward.origin import provenance, provenance_problem
 from nst.feedforward.spec import KINDS, check_architecture, weight_shapes
 from vgg_mat.atomic import write_atomic
 
-__all__ = ["FORMAT", "ModelFileError", "build_model", "load_model", "read_model_file", "save_model"]
+__all__ = [
+    "FORMAT",
+    "ModelFileError",
+    "build_model",
+    "load_model",
+    "model_from",
+    "read_model_file",
+    "save_model",
+]
 
 #: What ``__model__["format"]`` says, and the version this code reads.
 FORMAT, VERSION = "nst-feedforward", 1
@@ -266,9 +274,14 @@ def load_model(path: str | os.PathLike):
     architecture included); only then is the network built and given the weights. Output is
     bit-identical to the saved network's on the same machine.
     """
+    meta, arrays = read_model_file(path)
+    return model_from(meta, arrays), meta
+
+
+def model_from(meta: dict, arrays: dict[str, np.ndarray]):
+    """The network of a checked model file's contents (`read_model_file`'s ``(meta, arrays)``)."""
     from nst.feedforward.layers import named_variables
 
-    meta, arrays = read_model_file(path)
     model = build_model(meta["architecture"])
     variables = named_variables(model)
     built = {name: tuple(v.shape) for name, v in variables.items()}
@@ -276,4 +289,4 @@ def load_model(path: str | os.PathLike):
         raise RuntimeError(f"weight_shapes({meta['architecture']}) disagrees with the network")
     for name, variable in variables.items():
         variable.assign(arrays[name])
-    return model, meta
+    return model
